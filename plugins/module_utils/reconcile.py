@@ -1,0 +1,105 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The shared read / compare / apply mechanism of every resource module.
+
+A module reads the current state, then tells a ``Plan`` what it wants: ``create``, ``delete``
+or, for an existing resource, one ``field`` per independently writable setting. The plan
+compares each field after normalisation, queues a write only for what differs, and at
+``finish`` either applies the writes in order or, in check mode, only reports them. The
+result's ``changed``, ``changes`` and ``diff`` come from the same comparison, so check mode
+predicts exactly what a real run does and a converged run makes no write call.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from . import policy as policy_doc
+
+ABSENT: dict = {}
+
+
+def _identity(value):
+    return value
+
+
+class Plan:
+    def __init__(self, module, partition: str = "aws"):
+        self.module = module
+        self.partition = partition
+        self.before: dict = {}
+        self.after: dict = {}
+        self._writes: list = []  # (name, callable) in the order they must run
+
+    @property
+    def changes(self) -> list[str]:
+        return [name for name, _ in self._writes]
+
+    def field(self, name: str, current, desired, apply, normalise=_identity, show=None):
+        """Compare one setting; queue ``apply()`` when it differs.
+
+        ``normalise`` maps both sides to the comparable form; ``show`` to what the diff shows
+        (defaults to the normalised form). ``desired is None`` means "not managed": skipped.
+        """
+        if desired is None:
+            return
+        show = show or normalise
+        self.before[name] = show(current)
+        self.after[name] = show(desired)
+        if normalise(current) != normalise(desired):
+            self._writes.append((name, apply))
+
+    def policy(self, name: str, current, desired, apply):
+        """A policy document field: compared semantically, shown as sorted, pretty JSON
+        (external ids as fingerprints)."""
+        self.field(name, current, desired, apply, normalise=self.comparable, show=self.shown)
+
+    def comparable(self, document):
+        return policy_doc.normalize(document, self.partition, fold_case=True)
+
+    def shown(self, document):
+        return policy_doc.redact_condition(policy_doc.normalize(document, self.partition))
+
+    def tags(self, current: dict | None, desired: dict | None, purge: bool, tag, untag):
+        """Resource tags: ``tag(dict)`` and ``untag(list)`` write only the keys that differ."""
+        if desired is None:
+            return
+        current = current or {}
+        to_set, to_unset = compare_aws_tags(current, desired, purge)
+        self.before["tags"] = current
+        self.after["tags"] = {k: v for k, v in current.items() if k not in to_unset} | {k: str(v) for k, v in to_set.items()}
+        if to_set or to_unset:
+
+            def apply():
+                if to_unset:
+                    untag(to_unset)
+                if to_set:
+                    tag(to_set)
+
+            self._writes.append(("tags", apply))
+
+    def create(self, desired_view: dict, apply):
+        """The resource does not exist: one write creates it with everything desired."""
+        self.before = dict(ABSENT)
+        self.after = dict(desired_view)
+        self._writes.append(("create", apply))
+
+    def delete(self, current_view: dict, apply):
+        self.before = dict(current_view)
+        self.after = dict(ABSENT)
+        self._writes.append(("delete", apply))
+
+    def step(self, name: str, apply):
+        """An extra write that must run (for example re-enabling a key pending deletion)."""
+        self._writes.append((name, apply))
+
+    def finish(self, **result) -> dict:
+        """Apply (or, in check mode, only predict) the queued writes and build the result."""
+        if not self.module.check_mode:
+            for _name, apply in self._writes:
+                apply()
+        result["changed"] = bool(self._writes)
+        result["changes"] = self.changes
+        if self.module._diff:
+            result["diff"] = {"before": self.before, "after": self.after}
+        return result

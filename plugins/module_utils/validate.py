@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Option validation, run before the first API call.
+
+Each rule returns ``None`` or the rule the value breaks; ``check`` collects every broken
+rule with the option's name and fails the module once, so a bad input creates nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.amazon.aws.plugins.module_utils.arn import parse_aws_arn
+
+_RULES = {
+    "account_id": (re.compile(r"^\d{12}$"), "must be a 12-digit AWS account id"),
+    # STS accepts only these characters; IAM would store others and the role becomes unusable.
+    "external_id": (re.compile(r"^[\w+=,.@:/-]{2,1224}$"), "must be 2-1224 characters from letters, digits and _+=,.@:/-"),
+    "region": (re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$"), "must be an AWS region name such as eu-west-1"),
+    "organization_id": (re.compile(r"^o-[a-z0-9]{10,32}$"), "must be an AWS Organizations id such as o-abcd123456"),
+    "role_name": (re.compile(r"^[\w+=,.@-]{1,64}$"), "must be 1-64 characters from letters, digits and _+=,.@-"),
+    "policy_name": (re.compile(r"^[\w+=,.@-]{1,128}$"), "must be 1-128 characters from letters, digits and _+=,.@-"),
+    "iam_path": (re.compile(r"^/([\x21-\x7e]{0,510}/)?$"), "must start and end with / (for example /service/)"),
+    "kms_alias": (re.compile(r"^alias/(?!aws/)[a-zA-Z0-9/_-]{1,250}$"), "must be alias/<name> with letters, digits, /_- and not alias/aws/"),
+    "bucket_name": (
+        re.compile(r"^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"),
+        "must be 3-63 characters of lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit",
+    ),
+    "trail_name": (re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,126}[a-zA-Z0-9]$"), "must be 3-128 characters from letters, digits and ._- "),
+}
+
+
+def rule(kind: str, value) -> str | None:
+    pattern, message = _RULES[kind]
+    return None if pattern.match(str(value)) else message
+
+
+def arn(value, service: str | None = None, resource_type: str | None = None, wildcards: bool = False) -> str | None:
+    """An ARN, optionally of a given service and resource type; ``wildcards`` allows * and ?."""
+    text = str(value)
+    details = parse_aws_arn(text)
+    if not details or not text.startswith("arn:") or (not wildcards and re.search(r"[*?]", text)):
+        what = "an ARN" + (" (wildcards * and ? allowed)" if wildcards else " without wildcards")
+        return f"must be {what} such as arn:aws:iam::123456789012:role/Name"
+    if service and details["service"] != service:
+        return f"must be an ARN of service {service}"
+    if resource_type and details["resource_type"] != resource_type:
+        return f"must be an ARN of a {service} {resource_type}"
+    return None
+
+
+def between(value, low: int, high: int) -> str | None:
+    return None if low <= int(value) <= high else f"must be between {low} and {high}"
+
+
+def check(module, checks) -> None:
+    """Fail the module listing every broken rule; ``checks`` holds ``(option, value, error)``.
+
+    A ``value`` of ``None`` is not echoed (the external id, for example, is not printed needlessly).
+    """
+    errors = [f"{option}: {'' if value is None else repr(value) + ' '}{error}" for option, value, error in checks if error]
+    if errors:
+        module.fail_json(msg="Invalid options (nothing was changed): " + "; ".join(errors))
+
+
+def each(option: str, values, test) -> list:
+    """``(option[i], value, error)`` for every item of a list option."""
+    return [(f"{option}[{i}]", value, test(value)) for i, value in enumerate(values or [])]
