@@ -33,7 +33,7 @@ class Plan:
 
     @property
     def changes(self) -> list[str]:
-        return [name for name, _ in self._writes]
+        return [write[0] for write in self._writes]
 
     def field(self, name: str, current, desired, apply, normalise=_identity, show=None):
         """Compare one setting; queue ``apply()`` when it differs.
@@ -60,8 +60,12 @@ class Plan:
     def shown(self, document):
         return policy_doc.redact_condition(policy_doc.normalize(document, self.partition))
 
-    def tags(self, current: dict | None, desired: dict | None, purge: bool, tag, untag):
-        """Resource tags: ``tag(dict)`` and ``untag(list)`` write only the keys that differ."""
+    def tags(self, current: dict | None, desired: dict | None, purge: bool, tag=None, untag=None, replace=None):
+        """Resource tags: ``tag(dict)`` and ``untag(list)`` write only the keys that differ.
+
+        For APIs that can only write the whole tag set (S3 ``PutBucketTagging``), pass
+        ``replace(dict)`` instead: it gets the complete resulting set (empty: remove all).
+        """
         if desired is None:
             return
         current = current or {}
@@ -69,8 +73,12 @@ class Plan:
         self.before["tags"] = current
         self.after["tags"] = {k: v for k, v in current.items() if k not in to_unset} | {k: str(v) for k, v in to_set.items()}
         if to_set or to_unset:
+            final = dict(self.after["tags"])
 
             def apply():
+                if replace is not None:
+                    replace(final)
+                    return
                 if to_unset:
                     untag(to_unset)
                 if to_set:
