@@ -20,6 +20,8 @@ _RULES = {
     "organization_id": (re.compile(r"^o-[a-z0-9]{10,32}$"), "must be an AWS Organizations id such as o-abcd123456"),
     "role_name": (re.compile(r"^[\w+=,.@-]{1,64}$"), "must be 1-64 characters from letters, digits and _+=,.@-"),
     "policy_name": (re.compile(r"^[\w+=,.@-]{1,128}$"), "must be 1-128 characters from letters, digits and _+=,.@-"),
+    "user_name": (re.compile(r"^[\w+=,.@-]{1,64}$"), "must be 1-64 characters from letters, digits and _+=,.@-"),
+    "group_name": (re.compile(r"^[\w+=,.@-]{1,128}$"), "must be 1-128 characters from letters, digits and _+=,.@-"),
     "iam_path": (re.compile(r"^/([\x21-\x7e]{0,510}/)?$"), "must start and end with / (for example /service/)"),
     "kms_alias": (re.compile(r"^alias/(?!aws/)[a-zA-Z0-9/_-]{1,250}$"), "must be alias/<name> with letters, digits, /_- and not alias/aws/"),
     "bucket_name": (

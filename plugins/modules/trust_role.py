@@ -282,7 +282,7 @@ def main():
         bucket=dict(type="str"),
         object_prefix=dict(type="str", default=""),
         actions=dict(type="list", elements="str", default=["s3:ListBucket", "s3:GetObject", "s3:PutObject"]),
-        kms_key_arn=dict(type="str"),
+        kms_key_arn=dict(type="str", no_log=False),
         inline_policy_name=dict(type="str", default="cross-account-data-access"),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
