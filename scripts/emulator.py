@@ -11,6 +11,11 @@ Environment:
     DEV_ACCOUNT_ID          Development account that receives the seeded stand-in role (default 111111111111)
     PROJECT_PYTHON          python with boto3 used for seeding (default .venv/bin/python)
     EMULATOR_NO_SEED=1      `start` skips seeding
+    EMULATOR_AUTH=1         policy enforcement on (ministack AUTH=true); default off
+    EMULATOR_TLS_CERT, EMULATOR_TLS_KEY
+                            serve HTTPS with this certificate and key (PEM; ministack USE_SSL=1); `status`,
+                            the health check and seeding trust EMULATOR_TLS_CA (default: the certificate)
+    EMULATOR_INSECURE_PORT  with TLS, also serve plain HTTP on this port (for probes of TLS-only policies)
 
 ministack gets its own virtualenv (.venv-emulator) because it pins its own botocore.
 Nothing here ever talks to real AWS.
@@ -44,8 +49,18 @@ def port():
     return int(value)
 
 
+def tls():
+    """(cert, key, ca) when EMULATOR_TLS_CERT/_KEY are set, else None."""
+    cert, key = os.environ.get("EMULATOR_TLS_CERT", ""), os.environ.get("EMULATOR_TLS_KEY", "")
+    if not (cert or key):
+        return None
+    if not (cert and key and os.path.exists(cert) and os.path.exists(key)):
+        die("EMULATOR_TLS_CERT and EMULATOR_TLS_KEY must both name existing PEM files")
+    return cert, key, os.environ.get("EMULATOR_TLS_CA") or cert
+
+
 def url(p):
-    return f"http://{HOST}:{p}"
+    return f"{'https' if tls() else 'http'}://{HOST}:{p}"
 
 
 def pid_file(p):
@@ -129,7 +144,12 @@ def is_our_server(pid):
 
 def health(p, timeout=2.0):
     try:
-        with urllib.request.urlopen(url(p) + "/_ministack/health", timeout=timeout) as r:
+        context = None
+        if tls():
+            import ssl
+
+            context = ssl.create_default_context(cafile=tls()[2])
+        with urllib.request.urlopen(url(p) + "/_ministack/health", timeout=timeout, context=context) as r:
             body = r.read().decode("utf-8", "replace")
         try:
             return json.loads(body)
@@ -148,6 +168,24 @@ def tail(path, lines=30):
 
 
 # --------------------------------------------------------------------------- commands
+
+
+def server_options(env):
+    """hypercorn options (and ministack environment in ``env``) for EMULATOR_AUTH and TLS."""
+    env["AUTH"] = "true" if os.environ.get("EMULATOR_AUTH") == "1" else "false"
+    material = tls()
+    if not material:
+        env.pop("USE_SSL", None)
+        return []
+    # ministack's own USE_SSL path generates a shared self-signed certificate under $TMPDIR; hand it ours.
+    env.update(USE_SSL="1", MINISTACK_SSL_CERT=material[0], MINISTACK_SSL_KEY=material[1])
+    options = ["--certfile", material[0], "--keyfile", material[1]]
+    insecure = os.environ.get("EMULATOR_INSECURE_PORT", "")
+    if insecure:
+        if not insecure.isdigit():
+            die(f"EMULATOR_INSECURE_PORT must be a TCP port number, got {insecure!r}")
+        options += ["--insecure-bind", f"{HOST}:{insecure}"]
+    return options
 
 
 def cmd_start():
@@ -176,7 +214,7 @@ def cmd_start():
         env.pop(k, None)
     log = open(log_file(p), "ab")
     proc = subprocess.Popen(
-        [py, "-m", "hypercorn", "ministack.app:app", "--bind", f"{HOST}:{p}"],
+        [py, "-m", "hypercorn", "ministack.app:app", "--bind", f"{HOST}:{p}"] + server_options(env),
         cwd=STATE_DIR,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -225,6 +263,8 @@ def cmd_seed():
     if not os.path.exists(py):
         die(f"{py} not found; seeding needs the project venv with boto3 (run `make venv`)")
     env = dict(os.environ, AWS_EMULATOR_URL=url(p))
+    if tls():
+        env["AWS_CA_BUNDLE"] = tls()[2]
     return subprocess.call([py, SEED_SCRIPT], env=env)
 
 

@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -59,9 +60,9 @@ def emulator_url():
     port = _free_port()
     env = dict(os.environ, EMULATOR_PORT=str(port), PROJECT_PYTHON=sys.executable)
     script = os.path.join(ROOT, "scripts", "emulator.py")
-    start = subprocess.run([sys.executable, script, "start"], cwd=ROOT, env=env, capture_output=True, text=True)
+    start = subprocess.run([sys.executable, script, "start"], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if start.returncode != 0:
-        subprocess.run([sys.executable, script, "stop"], cwd=ROOT, env=env)
+        subprocess.run([sys.executable, script, "stop"], cwd=ROOT, env=env, check=False)
         pytest.fail(f"could not start the emulator on port {port}:\n{start.stdout}\n{start.stderr}")
     url = f"http://127.0.0.1:{port}"
     os.environ["AWS_EMULATOR_URL"] = url
@@ -69,7 +70,7 @@ def emulator_url():
         yield url
     finally:
         os.environ.pop("AWS_EMULATOR_URL", None)
-        subprocess.run([sys.executable, script, "stop"], cwd=ROOT, env=env)
+        subprocess.run([sys.executable, script, "stop"], cwd=ROOT, env=env, check=False)
 
 
 @pytest.fixture(scope="session")
@@ -95,3 +96,30 @@ def dev_account_id():
 @pytest.fixture(scope="session")
 def prod_account_id():
     return PROD_ACCOUNT_ID
+
+
+@pytest.fixture(scope="session")
+def moto_url():
+    """A moto server on 127.0.0.1 for sso-admin / identitystore (ministack has neither).
+
+    AWS_MOTO_URL if set (`make test` starts one through scripts/with_moto.sh), else a server started on a
+    free port via scripts/moto_server.py and stopped at the end of the session.
+    """
+    url = os.environ.get("AWS_MOTO_URL")
+    if url:
+        url = url.rstrip("/")
+        if urllib.parse.urlparse(url).hostname not in ("127.0.0.1", "localhost", "::1"):
+            pytest.fail(f"AWS_MOTO_URL must be a loopback address, got {url}")
+        yield url
+        return
+    port = _free_port()
+    env = dict(os.environ, MOTO_PORT=str(port))
+    script = os.path.join(ROOT, "scripts", "moto_server.py")
+    start = subprocess.run([sys.executable, script, "start"], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if start.returncode != 0:
+        subprocess.run([sys.executable, script, "stop"], cwd=ROOT, env=env, check=False)
+        pytest.fail(f"could not start the moto server on port {port}:\n{start.stdout}\n{start.stderr}")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        subprocess.run([sys.executable, script, "stop"], cwd=ROOT, env=env, check=False)

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
 from . import policy as policy_doc
+from .aws import ALREADY_EXISTS_CODES
 
 ABSENT: dict = {}
 
@@ -51,7 +54,19 @@ class Plan:
 
     def policy(self, name: str, current, desired, apply):
         """A policy document field: compared semantically, shown as sorted, pretty JSON
-        (external ids as fingerprints)."""
+        (external ids as fingerprints).
+
+        A principal that AWS shows as a unique id (``AROA...``: the principal was deleted, and
+        perhaps recreated under the same name) never equals its ARN, so the field is rewritten;
+        the module also warns, naming the unique ids, because the principal must exist again
+        for the rewrite to succeed.
+        """
+        if desired is not None:
+            for unique_id in policy_doc.unique_id_principals(current):
+                self.module.warn(
+                    f"{name}: the current document names {unique_id}, the unique id of a deleted principal; "
+                    "restoring the desired principals (ARN form)"
+                )
         self.field(name, current, desired, apply, normalise=self.comparable, show=self.shown)
 
     def comparable(self, document):
@@ -101,11 +116,33 @@ class Plan:
         """An extra write that must run (for example re-enabling a key pending deletion)."""
         self._writes.append((name, apply))
 
+    def _create(self, apply):
+        """Run the create write. When AWS answers "already exists", another run created the resource
+        between this run's read and its write (two deploys at the same moment): fail with a message
+        that says so instead of a bare API error. Nothing after the create was written; a rerun reads
+        the resource and converges on it."""
+        try:
+            apply()
+        except Exception as error:  # pylint: disable=broad-except
+            if not isinstance(error, is_boto3_error_code(list(ALREADY_EXISTS_CODES), e=error)):
+                raise
+            code = error.response.get("Error", {}).get("Code")
+            self.module.fail_json(
+                msg=f"Another run created this resource at the same time ({code}) between this run's read and its create; "
+                "this run changed nothing else. Run again: the rerun converges on the existing resource.",
+                error_code=code,
+                changed=False,
+                api_calls=getattr(self.module, "api_calls", []),
+            )
+
     def finish(self, **result) -> dict:
         """Apply (or, in check mode, only predict) the queued writes and build the result."""
         if not self.module.check_mode:
-            for _name, apply in self._writes:
-                apply()
+            for name, apply in self._writes:
+                if name == "create":
+                    self._create(apply)
+                else:
+                    apply()
         result["changed"] = bool(self._writes)
         result["changes"] = self.changes
         if self.module._diff:

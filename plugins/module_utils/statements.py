@@ -72,6 +72,17 @@ def account_of(arn: str) -> str:
 # --- IAM role -----------------------------------------------------------------------------
 
 
+# IAM Identity Center provisions a permission set as a role under this path, named
+# AWSReservedSSO_<PermissionSet>_<hex>; older instances put a region segment in the path
+# (/aws-reserved/sso.amazonaws.com/<region>/). The pattern matches both.
+SSO_ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"
+
+
+def permission_set_role_pattern(account_id: str, permission_set: str, partition: str = "aws") -> str:
+    """``ArnLike`` pattern for the roles of ``permission_set`` in ``account_id`` (with or without a region segment)."""
+    return f"arn:{partition}:iam::{account_id}:role{SSO_ROLE_PATH}*AWSReservedSSO_{permission_set}_*"
+
+
 def trust_policy(
     trusted_account_ids,
     principal_arns=None,
@@ -206,7 +217,9 @@ def bucket_statements(
             }
         )
     if kms_key_arn:
-        # ...IfExists: uploads that rely on the bucket's default encryption send no header and pass.
+        # Deny only when the header is sent (Null: false) and names something else: uploads that rely on
+        # the bucket's default encryption send no header and pass. (A ...IfExists or plain negated operator
+        # would be true for a missing header and deny those uploads too.)
         statements.append(
             {
                 "Sid": f"{sid_prefix}DenyOtherEncryption",
@@ -214,7 +227,10 @@ def bucket_statements(
                 "Principal": "*",
                 "Action": "s3:PutObject",
                 "Resource": all_objects,
-                "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+                "Condition": {
+                    "Null": {"s3:x-amz-server-side-encryption": "false"},
+                    "StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+                },
             }
         )
         statements.append(
@@ -224,7 +240,10 @@ def bucket_statements(
                 "Principal": "*",
                 "Action": "s3:PutObject",
                 "Resource": all_objects,
-                "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": kms_key_arn}},
+                "Condition": {
+                    "Null": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "false"},
+                    "StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": kms_key_arn},
+                },
             }
         )
     trails = sorted(cloudtrail_trail_arns or [])

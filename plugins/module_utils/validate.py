@@ -21,6 +21,7 @@ _RULES = {
     "role_name": (re.compile(r"^[\w+=,.@-]{1,64}$"), "must be 1-64 characters from letters, digits and _+=,.@-"),
     "policy_name": (re.compile(r"^[\w+=,.@-]{1,128}$"), "must be 1-128 characters from letters, digits and _+=,.@-"),
     "user_name": (re.compile(r"^[\w+=,.@-]{1,64}$"), "must be 1-64 characters from letters, digits and _+=,.@-"),
+    "permission_set_name": (re.compile(r"^[\w+=,.@-]{1,32}$"), "must be 1-32 characters from letters, digits and _+=,.@-"),
     "group_name": (re.compile(r"^[\w+=,.@-]{1,128}$"), "must be 1-128 characters from letters, digits and _+=,.@-"),
     "iam_path": (re.compile(r"^/([\x21-\x7e]{0,510}/)?$"), "must start and end with / (for example /service/)"),
     "kms_alias": (re.compile(r"^alias/(?!aws/)[a-zA-Z0-9/_-]{1,250}$"), "must be alias/<name> with letters, digits, /_- and not alias/aws/"),
@@ -49,6 +50,17 @@ def arn(value, service: str | None = None, resource_type: str | None = None, wil
     if resource_type and details["resource_type"] != resource_type:
         return f"must be an ARN of a {service} {resource_type}"
     return None
+
+
+_KMS_KEY_REF = re.compile(
+    r"^(arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)"
+    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[A-Za-z0-9/_-]{1,250})$"
+)
+
+
+def kms_key(value) -> str | None:
+    """A KMS key reference: key ARN, key id, ``alias/<name>`` or alias ARN."""
+    return None if _KMS_KEY_REF.match(str(value)) else "must be a KMS key ARN, key id, alias/<name> or alias ARN"
 
 
 def between(value, low: int, high: int) -> str | None:

@@ -18,9 +18,10 @@ description:
   - "API calls on a converged run: C(s3:HeadBucket), C(s3:GetBucketEncryption), C(s3:GetPublicAccessBlock),
     C(s3:GetBucketOwnershipControls), C(s3:GetBucketVersioning), C(s3:GetBucketLifecycleConfiguration) (only when
     O(lifecycle_rules) is set), C(s3:GetBucketTagging) (only when O(tags) is set), and C(kms:DescribeKey) when O(kms_key)
-    is an alias or key id rather than a key ARN. With O(state=absent): C(s3:HeadBucket), C(s3:ListObjectVersions) (paginated)."
+    is an alias or key id rather than a key ARN (one more when the bucket stores its default key as an alias or key id, as
+    set up out of band, so the same key is not reported as a change). With O(state=absent): C(s3:HeadBucket), C(s3:ListObjectVersions) (paginated)."
 author:
-  - cross_account.aws developers
+  - cross_account.aws developers (@cross-account-aws)
 options:
   name:
     description: Name of the bucket.
@@ -35,6 +36,8 @@ options:
     description:
       - The KMS key for default encryption (SSE-KMS), given as a key ARN, a key id, an alias (C(alias/name)) or an alias ARN.
         Ids and aliases are resolved to the key ARN with one C(kms:DescribeKey); the key ARN is what the bucket stores.
+      - In check mode an alias that does not exist yet (a C(kms_key) task earlier in the run would create it) is reported
+        with a warning, and the predicted encryption shows the alias.
       - Without it the bucket uses SSE-S3 (C(AES256)).
     type: str
   bucket_key_enabled:
@@ -103,7 +106,7 @@ options:
     default: false
   keep_if_not_empty:
     description:
-      - With O(state=absent) and without O(force), keep a bucket that still holds object versions instead of failing:
+      - With O(state=absent) and without O(force), keep a bucket that still holds object versions instead of failing;
         the result says C(kept=true), how many versions it holds, and a warning names it. For teardown playbooks that
         must finish and report what they kept.
     type: bool
@@ -243,15 +246,7 @@ def _kms_key_error(value):
 
 def resolve_kms_key(module, key):
     """The key ARN the bucket stores: a key ARN as given, anything else through one kms:DescribeKey."""
-    if key is None:
-        return None
-    if key.startswith("arn:") and ":key/" in key:
-        return key
-    kms = aws.client(module, "kms")
-    try:
-        return kms.describe_key(KeyId=key, aws_retry=True)["KeyMetadata"]["Arn"]
-    except is_boto3_error_code("NotFoundException"):
-        module.fail_json(msg=f"kms_key: {key!r} does not exist in {module.region}; nothing was changed", api_calls=module.api_calls)
+    return aws.resolve_kms_key(module, key, "kms_key")
 
 
 # --- read ------------------------------------------------------------------------------------
@@ -562,7 +557,10 @@ def main():
             plan.create(dict(shown, tags=p["tags"] or {}), lambda: create_bucket(module, s3, name, desired))
         else:
             current = read_settings(module, s3, name)
-            plan.field("encryption", encryption_view(current["encryption"]), desired["encryption"],
+            encryption = encryption_view(current["encryption"])
+            if encryption.get("kms_key"):
+                encryption["kms_key"] = aws.stored_kms_key_arn(module, encryption["kms_key"])
+            plan.field("encryption", encryption, desired["encryption"],
                        lambda: put_encryption(s3, name, desired["encryption"]))
             plan.field("public_access_block", public_access_view(current["public_access_block"]), desired["public_access_block"],
                        lambda: put_public_access_block(s3, name, desired["public_access_block"]))

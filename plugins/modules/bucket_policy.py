@@ -13,13 +13,17 @@ description:
     (optionally under a prefix); deny the data-plane actions to every principal whose C(aws:PrincipalArn) is neither an
     access role nor an exempt principal (in the same account an Allow anywhere is enough, so only an explicit Deny
     restricts other principals); deny requests without TLS; deny uploads that ask for another encryption algorithm or
-    key (C(...IfExists) operators, so uploads relying on the bucket's default encryption pass); and the CloudTrail
+    key (only when the request names one, C(Null) false plus C(StringNotEquals), so uploads relying on the bucket's
+    default encryption pass); and the CloudTrail
     log-delivery statements pinned with C(aws:SourceArn)."
   - The merged document is compared semantically with the current one and written (C(PutBucketPolicy)) only when it
     differs. O(state=absent) removes our statements; the policy is deleted only when nothing else is left.
   - A role that was created seconds ago can be "Invalid principal" to S3 for a while; the write is retried, then fails
     naming the principals.
-  - "API calls on a converged run: C(s3:GetBucketPolicy)."
+  - "API calls on a converged run: C(s3:GetBucketPolicy), and C(kms:DescribeKey) when O(kms_key_arn) is an alias or key id
+    rather than a key ARN."
+  - In check mode a bucket that does not exist yet (an earlier task creates it) is reported with a warning and the whole
+    policy is predicted as new.
 author:
   - cross_account.aws developers (@cross-account-aws)
 options:
@@ -74,7 +78,11 @@ options:
     type: bool
     default: true
   kms_key_arn:
-    description: KMS key ARN that uploads must use when they ask for an encryption key (deny other algorithms and keys).
+    description:
+      - KMS key ARN that uploads must use when they ask for an encryption key (deny other algorithms and keys).
+      - An alias (C(alias/<name>) or alias ARN) or key id is resolved to the key ARN with one C(kms:DescribeKey); the
+        policy always names the key ARN. In check mode an alias that does not exist yet is reported with a warning and
+        the predicted policy shows the alias.
     type: str
   cloudtrail_trail_arns:
     description:
@@ -177,7 +185,9 @@ def validate_options(module):
         checks += validate.each("deny_actions", p["deny_actions"], _action_error)
         checks += validate.each("cloudtrail_trail_arns", p["cloudtrail_trail_arns"], lambda v: _arn_error(v, partition, "cloudtrail", "trail"))
         if p["kms_key_arn"]:
-            checks.append(("kms_key_arn", p["kms_key_arn"], _arn_error(p["kms_key_arn"], partition, "kms", "key")))
+            key_ref = p["kms_key_arn"]
+            key_error = validate.kms_key(key_ref) or (_arn_error(key_ref, partition, "kms") if key_ref.startswith("arn:") else None)
+            checks.append(("kms_key_arn", key_ref, key_error))
         if p["access_role_arns"] and not p["access_actions"]:
             checks.append(("access_actions", [], "must list at least one action when access_role_arns is set"))
         if p["deny_actions"] is not None and not p["deny_actions"]:
@@ -224,7 +234,7 @@ def desired_statements(module, partition):
         exempt_principal_arns=p["exempt_principal_arns"],
         deny_actions=p["deny_actions"],
         require_tls=p["require_tls"],
-        kms_key_arn=p["kms_key_arn"],
+        kms_key_arn=aws.resolve_kms_key(module, p["kms_key_arn"], "kms_key_arn"),
         cloudtrail_trail_arns=p["cloudtrail_trail_arns"],
         cloudtrail_prefix=p["cloudtrail_prefix"],
     )
@@ -242,11 +252,11 @@ def put_policy(module, s3, document):
     except is_boto3_error_code("MalformedPolicy") as e:
         if "invalid principal" not in str(e).lower():
             raise
-        principals = ", ".join(module.params["access_role_arns"]) or "(none of ours: check the other statements)"
+        principals = ", ".join(aws.invalid_principals(e, module.params["access_role_arns"])) or "(none of ours: check the other statements)"
         module.fail_json_aws(
             e,
-            msg=f"S3 rejected the policy of bucket {bucket}: a principal does not exist or has not propagated yet. "
-            f"Principals in our statements (access_role_arns): {principals}",
+            msg=f"S3 rejected the policy of bucket {bucket}: principal {principals} does not exist or had not propagated after "
+            f"{aws.propagation_timeout():.0f} seconds of retries (access_role_arns); nothing was changed",
         )
 
 
@@ -287,8 +297,9 @@ def main():
         except is_boto3_error_code("NoSuchBucket"):
             if p["state"] == "absent":
                 module.exit_json(**plan.finish(policy=None, managed_sids=[], foreign_sids=[], api_calls=module.api_calls))
-            module.fail_json(msg=f"bucket: {bucket!r} does not exist (create it first, for example with cross_account.aws.bucket)",
-                             api_calls=module.api_calls)
+            # check mode: predict against an empty policy (an earlier task creates the bucket); otherwise fail
+            aws.missing_dependency(module, "bucket", f"bucket {bucket!r}", "create it first, for example with cross_account.aws.bucket")
+            current = None
 
         ours = desired_statements(module, partition) if p["state"] == "present" else []
         target = policy.managed_merge(current, ours, is_managed)

@@ -24,7 +24,7 @@ description:
   - "When the key does not exist yet, the account id for the key policy comes from one C(sts:GetCallerIdentity) call;
     otherwise it is taken from the key ARN."
 author:
-  - cross_account.aws developers
+  - cross_account.aws developers (@cross-account-aws)
 options:
   alias:
     description:
@@ -265,9 +265,12 @@ def put_policy(module, call):
     try:
         return aws.call_while_propagating(call, codes=["MalformedPolicyDocumentException"], message_contains="invalid principal")
     except is_boto3_error_code("MalformedPolicyDocumentException") as e:
+        if "invalid principal" not in str(e).lower():
+            raise
+        named = ", ".join(aws.invalid_principals(e)) or "(not named by KMS)"
         module.fail_json_aws(
-            e, msg="KMS rejected the key policy: a principal in administrators, service_users or cloudtrail_trail_arns "
-            "does not exist or has not propagated yet"
+            e, msg=f"KMS rejected the key policy: principal {named} (from administrators, service_users or cloudtrail_trail_arns) "
+            f"does not exist or had not propagated after {aws.propagation_timeout():.0f} seconds of retries"
         )
 
 

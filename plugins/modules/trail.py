@@ -18,13 +18,15 @@ description:
     Selector names are labels that change nothing logged and are not compared (a renamed selector is left alone).
   - O(kms_key) may be a key ARN, key id, alias name or alias ARN. Anything but a key ARN is resolved with one
     C(kms:DescribeKey) and compared with the trail's C(KmsKeyId), which AWS stores as the key ARN; so a trail
-    configured with an alias converges.
+    configured with an alias converges. In check mode an alias that does not exist yet (a C(kms_key) task earlier in the
+    run would create it) is reported with a warning, and the prediction shows the alias.
   - The trail is managed from its home region (the module's O(region)); a multi-region trail's shadow in another
     region is refused.
   - O(state=absent) stops logging and deletes the trail. It never touches the log bucket or the logs (audit evidence).
   - Data events are billed per event.
   - "API calls on a converged run: C(cloudtrail:GetTrail), C(cloudtrail:GetTrailStatus), C(cloudtrail:GetEventSelectors),
-    C(cloudtrail:ListTags), and C(kms:DescribeKey) when O(kms_key) is not a key ARN."
+    C(cloudtrail:ListTags), and C(kms:DescribeKey) when O(kms_key) is not a key ARN (one more when the trail stores its key
+    as an alias or key id, as set up out of band, so the same key is not reported as a change)."
 author:
   - cross_account.aws developers (@cross-account-aws)
 options:
@@ -144,7 +146,6 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
@@ -153,7 +154,6 @@ from ansible_collections.cross_account.aws.plugins.module_utils import cloudtrai
 from ansible_collections.cross_account.aws.plugins.module_utils import validate
 from ansible_collections.cross_account.aws.plugins.module_utils.reconcile import Plan
 
-_KEY_ARN = re.compile(r"^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _KMS_KEY = re.compile(
     r"^(arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)"
     r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[A-Za-z0-9/_-]{1,250})$"
@@ -183,13 +183,7 @@ def validate_options(module):
 
 def resolve_key(module, kms_key):
     """The key ARN of ``kms_key``; one DescribeKey only when it is not a key ARN already."""
-    if kms_key is None or _KEY_ARN.match(kms_key):
-        return kms_key
-    kms = aws.client(module, "kms")
-    try:
-        return kms.describe_key(KeyId=kms_key, aws_retry=True)["KeyMetadata"]["Arn"]
-    except is_boto3_error_code("NotFoundException"):
-        module.fail_json(msg=f"kms_key: {kms_key!r} does not exist in this account and region", api_calls=module.api_calls)
+    return aws.resolve_kms_key(module, kms_key, "kms_key")
 
 
 def desired_settings(p, key_arn):
@@ -290,9 +284,12 @@ def main():
             plan.create(desired_view, lambda: create_trail(ct, name, settings, selectors, p["logging"], p["tags"]))
         else:
             arn = current["TrailARN"]
+            now = current_settings(current, settings)
+            if now.get("kms_key_id"):
+                now["kms_key_id"] = aws.stored_kms_key_arn(module, now["kms_key_id"])
             plan.field(
                 "settings",
-                current_settings(current, settings),
+                now,
                 settings,
                 lambda: ct.update_trail(Name=arn, aws_retry=True, **_trail_kwargs(settings)),
             )

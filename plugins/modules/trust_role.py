@@ -16,9 +16,10 @@ description:
     and C(kms:GenerateDataKey)/C(kms:Decrypt) on the data key only via S3.
   - Policies are compared semantically; a converged run makes no write call. Check mode predicts exactly; C(--diff)
     shows policies as sorted JSON.
-  - "API calls on a converged run: C(iam:GetRole), C(iam:GetRolePolicy)."
+  - "API calls on a converged run: C(iam:GetRole), C(iam:GetRolePolicy), and C(kms:DescribeKey) when O(kms_key_arn) is
+    an alias or key id rather than a key ARN. With O(state=absent): C(iam:GetRole), C(iam:GetRolePolicy)."
 author:
-  - cross_account.aws developers
+  - cross_account.aws developers (@cross-account-aws)
 options:
   name:
     description: Name of the role.
@@ -46,6 +47,17 @@ options:
       - ARNs or ARN patterns (C(*), C(?)) of the principals allowed, as C(ArnLike aws:PrincipalArn).
       - For IAM Identity Center use C(arn:aws:iam::<dev>:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_<Set>_*),
         which matches with and without a region segment in the path.
+    type: list
+    elements: str
+    default: []
+  trusted_permission_sets:
+    description:
+      - Trust mode C(identity_center). Names of IAM Identity Center permission sets whose roles may assume this role,
+        in each of O(trusted_account_ids).
+      - Each becomes the pattern C(arn:<partition>:iam::<account>:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_<name>_*)
+        in C(ArnLike aws:PrincipalArn), which matches the permission-set role with and without a region segment in its path.
+      - Trust mode C(iam_principals) is O(trusted_principal_arns) with exact role or user ARNs. Both may be combined;
+        without either, every principal of the trusted accounts that is allowed C(sts:AssumeRole) may assume the role.
     type: list
     elements: str
     default: []
@@ -89,7 +101,11 @@ options:
     elements: str
     default: [s3:ListBucket, s3:GetObject, s3:PutObject]
   kms_key_arn:
-    description: ARN of the data key; the role may use it only through S3 in the module's region.
+    description:
+      - ARN of the data key; the role may use it only through S3 in the module's region.
+      - An alias (C(alias/<name>) or alias ARN) or key id is resolved to the key ARN with one C(kms:DescribeKey); the
+        policy always names the key ARN. In check mode an alias that does not exist yet (a C(kms_key) task earlier in
+        the run would create it) is reported with a warning, and the predicted policy shows the alias.
     type: str
   inline_policy_name:
     description: Name of the inline permissions policy.
@@ -194,13 +210,16 @@ def validate_options(module):
     if p["mfa_max_age"] is not None:
         error = None if p["require_mfa"] else "needs require_mfa=true"
         checks.append(("mfa_max_age", p["mfa_max_age"], error or validate.between(p["mfa_max_age"], 1, 129600)))
-    if p["require_mfa"] and any("AWSReservedSSO_" in arn for arn in p["trusted_principal_arns"]):
+    checks += validate.each("trusted_permission_sets", p["trusted_permission_sets"], lambda v: validate.rule("permission_set_name", v))
+    if p["require_mfa"] and (p["trusted_permission_sets"] or any("AWSReservedSSO_" in arn for arn in p["trusted_principal_arns"])):
         checks.append(
-            ("require_mfa", True, "cannot be combined with IAM Identity Center principals (AWSReservedSSO_*): their sessions never "
-             "carry aws:MultiFactorAuthPresent, so every developer would be denied; enforce MFA in Identity Center instead")
+            ("require_mfa", True, "cannot be combined with IAM Identity Center principals (trusted_permission_sets or AWSReservedSSO_* "
+             "in trusted_principal_arns): Identity Center sessions, and sessions chained from them, never carry "
+             "aws:MultiFactorAuthPresent, so every developer would be denied; enforce MFA in Identity Center instead "
+             "(require_mfa is for IAM-user callers, with mfa_max_age for aws:MultiFactorAuthAge)")
         )
     if p["kms_key_arn"]:
-        checks.append(("kms_key_arn", p["kms_key_arn"], validate.arn(p["kms_key_arn"], "kms", "key")))
+        checks.append(("kms_key_arn", p["kms_key_arn"], validate.kms_key(p["kms_key_arn"])))
     if p["bucket"]:
         checks.append(("bucket", p["bucket"], validate.rule("bucket_name", p["bucket"])))
     validate.check(module, checks)
@@ -249,7 +268,10 @@ def desired_documents(module, partition):
     p = module.params
     trust = statements.trust_policy(
         p["trusted_account_ids"],
-        principal_arns=p["trusted_principal_arns"],
+        principal_arns=sorted(set(p["trusted_principal_arns"]) | {
+            statements.permission_set_role_pattern(account, name, partition)
+            for account in p["trusted_account_ids"] for name in p["trusted_permission_sets"]
+        }),
         external_id=p["external_id"],
         organization_id=p["organization_id"],
         regions=p["requested_regions"],
@@ -260,7 +282,7 @@ def desired_documents(module, partition):
     permissions = None
     if p["bucket"]:
         permissions = statements.role_permissions(
-            p["bucket"], p["actions"], p["object_prefix"], p["kms_key_arn"], module.region, partition
+            p["bucket"], p["actions"], p["object_prefix"], aws.resolve_kms_key(module, p["kms_key_arn"], "kms_key_arn"), module.region, partition
         )
     return trust, permissions
 
@@ -273,6 +295,7 @@ def main():
         state=dict(type="str", choices=["present", "absent"], default="present"),
         trusted_account_ids=dict(type="list", elements="str"),
         trusted_principal_arns=dict(type="list", elements="str", default=[]),
+        trusted_permission_sets=dict(type="list", elements="str", default=[]),
         external_id=dict(type="str", no_log=True),
         organization_id=dict(type="str"),
         requested_regions=dict(type="list", elements="str", default=[]),
@@ -317,8 +340,6 @@ def main():
             if current["Path"] != p["path"]:
                 module.fail_json(msg=f"path: the role exists with path {current['Path']!r}; IAM cannot move a role to {p['path']!r}. "
                                  "Delete it (state=absent) and run again, or keep the existing path.")
-            for unique_id in policy.unique_id_principals(current["AssumeRolePolicyDocument"]):
-                module.warn(f"The trust policy names {unique_id}, a unique id: its principal was deleted. Restoring the desired principals.")
             plan.policy("trust_policy", current["AssumeRolePolicyDocument"], trust, lambda: update_trust(module, iam, name, trust))
             plan.policy(
                 "permissions_policy",
@@ -374,10 +395,13 @@ def _while_principals_propagate(module, call):
     try:
         return aws.call_while_propagating(call, codes=["MalformedPolicyDocument"], message_contains="Invalid principal")
     except is_boto3_error_code("MalformedPolicyDocument") as e:
+        if "invalid principal" not in str(e).lower():
+            raise
+        named = aws.invalid_principals(e, [policy.root_arn(a, aws.partition(module)) for a in module.params["trusted_account_ids"] or []])
         module.fail_json_aws(
             e,
-            msg="IAM rejected the trust policy: a principal in trusted_account_ids or trusted_principal_arns "
-            f"({', '.join(module.params['trusted_account_ids'] or [])}) does not exist or has not propagated yet",
+            msg=f"IAM rejected the trust policy: principal {', '.join(named)} does not exist or had not propagated after "
+            f"{aws.propagation_timeout():.0f} seconds of retries (trusted_account_ids); nothing else was changed",
         )
 
 

@@ -84,18 +84,20 @@ def _ansible_env(extra=None):
     return env
 
 
-def run_module(module_fqcn, args, account_id, check=False, diff=False, extra_env=None):
+def run_module(module_fqcn, args, account_id, check=False, diff=False, extra_env=None, aws_connection=True):
     """Run ONE module through real Ansible (`ansible localhost -m <fqcn>`) and return its result dict.
 
-    Connection options (endpoint_url, access_key, secret_key, region) are injected unless `args` sets them.
+    Connection options (endpoint_url, access_key, secret_key, region) are injected unless `args` sets them,
+    or `aws_connection=False` (a module that makes no AWS call, such as cli_profile; account_id is then unused).
     The result is taken from the `ansible.posix.json` stdout callback; it contains `changed`, `failed`,
     `msg`, the module's return values and `diff` when diff=True and the module reports one.
     """
     module_args = dict(args or {})
-    module_args.setdefault("endpoint_url", emulator_url())
-    module_args.setdefault("access_key", str(account_id))
-    module_args.setdefault("secret_key", EMULATOR_SECRET)
-    module_args.setdefault("region", REGION)
+    if aws_connection:
+        module_args.setdefault("endpoint_url", emulator_url())
+        module_args.setdefault("access_key", str(account_id))
+        module_args.setdefault("secret_key", EMULATOR_SECRET)
+        module_args.setdefault("region", REGION)
     cmd = [
         os.path.join(VENV_BIN, "ansible"),
         "localhost",
@@ -123,7 +125,7 @@ def run_module(module_fqcn, args, account_id, check=False, diff=False, extra_env
     )
     if extra_env:
         env.update(extra_env)
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     try:
         doc = json.loads(proc.stdout)
         result = doc["plays"][0]["tasks"][0]["hosts"]["localhost"]
@@ -182,6 +184,6 @@ def run_playbook(path, extra_vars=None, check=False, diff=False, limit=None, inv
     if extra_env:
         env.update(extra_env)
     proc = subprocess.run(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=1800
+        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=1800, check=False
     )
     return proc.returncode, proc.stdout, parse_recap(proc.stdout)

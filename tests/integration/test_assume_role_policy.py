@@ -163,7 +163,7 @@ def test_five_versions(run_module, dev_account_id, prod_account_id, dev):
     args = {"name": dev["name"], "path": "/", "role_arns": [f"arn:aws:iam::{prod_account_id}:role/A"]}
     assert run_module(MODULE, args, dev_account_id)["changed"] is True
     filler = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
-    for _ in range(4):
+    for dummy in range(4):
         iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(filler), SetAsDefault=False)
     assert len(iam.list_policy_versions(PolicyArn=arn)["Versions"]) == 5
 

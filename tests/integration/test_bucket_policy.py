@@ -229,7 +229,7 @@ def test_invalid_options_fail_before_any_call(run_module, aws_client, prod_accou
         ({"access_role_arns": ["DevToProdDataAccess"]}, "access_role_arns[0]"),
         ({"access_actions": ["s3:*"]}, "access_actions[0]"),
         ({"deny_actions": ["iam:PassRole"]}, "deny_actions[0]"),
-        ({"kms_key_arn": "alias/data"}, "kms_key_arn"),
+        ({"kms_key_arn": "data-key"}, "kms_key_arn"),  # an alias or key ARN is accepted (resolved); this is neither
         ({"exempt_principal_arns": ["arn:aws:s3:::x"]}, "exempt_principal_arns[0]"),
         (
             {"cloudtrail_trail_arns": ["arn:aws:cloudtrail:us-east-1:222222222222:trail/a", "arn:aws:cloudtrail:us-east-1:333333333333:trail/b"]},

@@ -31,7 +31,7 @@ def _all_keys_states(kms):
 
 
 def _kept_lines(stdout):
-    return sorted(set(re.findall(r"KEPT ([a-z ]+?) (\S+) ", stdout)))
+    return sorted(set(re.findall(r"KEPT (data bucket|data key|audit log bucket|audit log key) (\S+)", stdout)))
 
 
 @pytest.mark.usefixtures("emulator_url")

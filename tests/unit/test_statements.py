@@ -45,7 +45,11 @@ def test_role_permissions_are_least_privilege_and_kms_only_via_s3():
 
 
 def test_bucket_statements_deny_everyone_but_the_role_and_exempt_admins():
-    s = by_sid(statements.bucket_statements("data", "CrossAccount", access_role_arns=[ROLE], exempt_principal_arns=["arn:aws:iam::222222222222:role/BreakGlass"]))
+    s = by_sid(
+        statements.bucket_statements(
+            "data", "CrossAccount", access_role_arns=[ROLE], exempt_principal_arns=["arn:aws:iam::222222222222:role/BreakGlass"]
+        )
+    )
     deny = s["CrossAccountDenyOtherPrincipals"]
     assert deny["Effect"] == "Deny" and deny["Principal"] == "*"
     assert deny["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": ["arn:aws:iam::222222222222:role/BreakGlass", ROLE]}}
@@ -55,10 +59,18 @@ def test_bucket_statements_deny_everyone_but_the_role_and_exempt_admins():
     assert s["CrossAccountDenyInsecureTransport"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_bucket_statements_pin_encryption_with_ifexists_operators():
+def test_bucket_statements_pin_encryption_only_when_the_header_is_sent():
+    # ...IfExists (and plain negated operators) are true for a missing header, which would deny uploads
+    # relying on default encryption; Null false + StringNotEquals denies only a header naming something else.
     s = by_sid(statements.bucket_statements("data", "X", kms_key_arn=KEY))
-    assert s["XDenyOtherEncryption"]["Condition"] == {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}
-    assert s["XDenyOtherKmsKey"]["Condition"] == {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": KEY}}
+    assert s["XDenyOtherEncryption"]["Condition"] == {
+        "Null": {"s3:x-amz-server-side-encryption": "false"},
+        "StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+    }
+    assert s["XDenyOtherKmsKey"]["Condition"] == {
+        "Null": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "false"},
+        "StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": KEY},
+    }
 
 
 def test_bucket_statements_cloudtrail_delivery_pinned_to_trail():
