@@ -69,7 +69,7 @@ demo: venv collection-link
 
 # ministack for everything, plus a moto server for IAM Identity Center (sso-admin, identitystore); both always stopped.
 test: venv collection-link
-	PYTHON=$(PYTHON) EMULATOR_PORT=$(TEST_PORT) MOTO_PORT=$(TEST_MOTO_PORT) scripts/with_emulator.sh scripts/with_moto.sh \
+	PYTHON=$(PYTHON) EMULATOR_PORT=$(TEST_PORT) MOTO_PORT=$(TEST_MOTO_PORT) scripts/with_server.sh emulator scripts/with_server.sh moto \
 		env AWS_EMULATOR_URL=http://127.0.0.1:$(TEST_PORT) $(VENV)/bin/pytest tests/ $(PYTEST_ARGS)
 
 unit: venv collection-link
@@ -118,7 +118,7 @@ changelog: lint-venv collection-link
 
 # Every scenario under extensions/molecule, one after the other, against one emulator (each destroys what it made).
 molecule: lint-venv venv collection-link
-	PYTHON=$(PYTHON) EMULATOR_PORT=$(MOLECULE_PORT) scripts/with_emulator.sh \
+	PYTHON=$(PYTHON) EMULATOR_PORT=$(MOLECULE_PORT) scripts/with_server.sh emulator \
 		env PATH=$(CURDIR)/$(LINT_VENV)/bin:$$PATH $(LINT_VENV)/bin/molecule test --all
 
 build: venv

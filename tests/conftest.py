@@ -102,7 +102,7 @@ def prod_account_id():
 def moto_url():
     """A moto server on 127.0.0.1 for sso-admin / identitystore (ministack has neither).
 
-    AWS_MOTO_URL if set (`make test` starts one through scripts/with_moto.sh), else a server started on a
+    AWS_MOTO_URL if set (`make test` starts one through `scripts/with_server.sh moto`), else a server started on a
     free port via scripts/moto_server.py and stopped at the end of the session.
     """
     url = os.environ.get("AWS_MOTO_URL")

@@ -80,3 +80,10 @@ def check(module, checks) -> None:
 def each(option: str, values, test) -> list:
     """``(option[i], value, error)`` for every item of a list option."""
     return [(f"{option}[{i}]", value, test(value)) for i, value in enumerate(values or [])]
+
+
+def s3_action(action) -> str | None:
+    """A single S3 action: no wildcards, so grants stay least privilege."""
+    if not str(action).lower().startswith("s3:") or "*" in str(action) or "?" in str(action):
+        return "must be a single S3 action such as s3:GetObject (no wildcards)"
+    return None

@@ -181,8 +181,8 @@ def validate_options(module):
     if p["state"] == "present":
         checks += validate.each("access_role_arns", p["access_role_arns"], lambda v: _arn_error(v, partition, "iam", "role"))
         checks += validate.each("exempt_principal_arns", p["exempt_principal_arns"], lambda v: _arn_error(v, partition, "iam", wildcards=True))
-        checks += validate.each("access_actions", p["access_actions"], _action_error)
-        checks += validate.each("deny_actions", p["deny_actions"], _action_error)
+        checks += validate.each("access_actions", p["access_actions"], validate.s3_action)
+        checks += validate.each("deny_actions", p["deny_actions"], validate.s3_action)
         checks += validate.each("cloudtrail_trail_arns", p["cloudtrail_trail_arns"], lambda v: _arn_error(v, partition, "cloudtrail", "trail"))
         if p["kms_key_arn"]:
             key_ref = p["kms_key_arn"]
@@ -206,11 +206,6 @@ def _arn_error(value, partition, service, resource_type=None, wildcards=False):
         return f"must be in partition {partition} (the module's region)"
     return None
 
-
-def _action_error(action):
-    if not str(action).lower().startswith("s3:") or "*" in action or "?" in action:
-        return "must be a single S3 action such as s3:GetObject (no wildcards)"
-    return None
 
 
 def read_policy(s3, bucket):

@@ -235,11 +235,9 @@ def _principal_error(value, accounts):
 
 
 def _action_error(action):
-    if not action.lower().startswith("s3:") or "*" in action or "?" in action:
-        return "must be a single S3 action such as s3:GetObject (no wildcards)"
     if action.lower() in ACL_WRITES:
         return "is refused: object ACLs are disabled (BucketOwnerEnforced) and ACL writes are not least privilege"
-    return None
+    return validate.s3_action(action)
 
 
 def read_role(iam, name, policy_name):

@@ -46,3 +46,8 @@ def test_check_names_every_option_and_hides_none_values():
     with pytest.raises(AssertionError) as err:
         validate.check(FakeModule(), [("a", 1, "must be x"), ("external_id", None, "must be y"), ("c", 3, None)])
     assert str(err.value) == "Invalid options (nothing was changed): a: 1 must be x; external_id: must be y"
+
+
+@pytest.mark.parametrize("action,ok", [("s3:GetObject", True), ("S3:PutObject", True), ("s3:*", False), ("s3:Get?bject", False), ("kms:Decrypt", False)])
+def test_s3_action_is_single_and_without_wildcards(action, ok):
+    assert (validate.s3_action(action) is None) is ok
