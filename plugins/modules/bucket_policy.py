@@ -207,7 +207,6 @@ def _arn_error(value, partition, service, resource_type=None, wildcards=False):
     return None
 
 
-
 def read_policy(s3, bucket):
     """The bucket's policy document, ``None`` when it has none; raises NoSuchBucket."""
     try:
