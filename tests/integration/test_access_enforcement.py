@@ -62,7 +62,7 @@ def _free_ports(count):
                 found.append(port)
         if len(found) == count:
             return found
-    pytest.skip("no two free ports in 4652-4659 for the enforcing emulator")
+    pytest.fail("no two free ports in 4652-4659 for the enforcing emulator: stop what holds them")
 
 
 def _make_certificates(folder):
