@@ -11,7 +11,6 @@ Fixtures:
 import json
 import os
 import socket
-import subprocess
 import sys
 import urllib.parse
 import urllib.request
@@ -59,18 +58,13 @@ def emulator_url():
 
     port = _free_port()
     env = dict(os.environ, EMULATOR_PORT=str(port), PROJECT_PYTHON=sys.executable)
-    script = os.path.join(ROOT, "scripts", "emulator.py")
-    start = subprocess.run([sys.executable, script, "start"], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    if start.returncode != 0:
-        subprocess.run([sys.executable, script, "stop"], cwd=ROOT, env=env, check=False)
-        pytest.fail(f"could not start the emulator on port {port}:\n{start.stdout}\n{start.stderr}")
     url = f"http://127.0.0.1:{port}"
-    os.environ["AWS_EMULATOR_URL"] = url
-    try:
-        yield url
-    finally:
-        os.environ.pop("AWS_EMULATOR_URL", None)
-        subprocess.run([sys.executable, script, "stop"], cwd=ROOT, env=env, check=False)
+    with helpers.local_server("emulator.py", env, f"the emulator on port {port}"):
+        os.environ["AWS_EMULATOR_URL"] = url
+        try:
+            yield url
+        finally:
+            os.environ.pop("AWS_EMULATOR_URL", None)
 
 
 @pytest.fixture(scope="session")
@@ -113,13 +107,5 @@ def moto_url():
         yield url
         return
     port = _free_port()
-    env = dict(os.environ, MOTO_PORT=str(port))
-    script = os.path.join(ROOT, "scripts", "moto_server.py")
-    start = subprocess.run([sys.executable, script, "start"], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    if start.returncode != 0:
-        subprocess.run([sys.executable, script, "stop"], cwd=ROOT, env=env, check=False)
-        pytest.fail(f"could not start the moto server on port {port}:\n{start.stdout}\n{start.stderr}")
-    try:
+    with helpers.local_server("moto_server.py", dict(os.environ, MOTO_PORT=str(port)), f"the moto server on port {port}"):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        subprocess.run([sys.executable, script, "stop"], cwd=ROOT, env=env, check=False)

@@ -5,6 +5,7 @@ The emulator URL is read from the environment variable AWS_EMULATOR_URL at call 
 accepted, so nothing here can reach real AWS.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -45,6 +46,21 @@ def emulator_url():
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise RuntimeError(f"AWS_EMULATOR_URL must be a loopback address, got {url}")
     return url.rstrip("/")
+
+
+@contextlib.contextmanager
+def local_server(script, env, what):
+    """Start scripts/<script> (emulator.py or moto_server.py) with `env`, and stop it on exit, also on failure."""
+    import pytest
+
+    path = os.path.join(ROOT, "scripts", script)
+    start = subprocess.run([sys.executable, path, "start"], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    try:
+        if start.returncode != 0:
+            pytest.fail(f"could not start {what}:\n{start.stdout}\n{start.stderr}")
+        yield
+    finally:
+        subprocess.run([sys.executable, path, "stop"], cwd=ROOT, env=env, capture_output=True, check=False)
 
 
 def aws_client(service, account_id, **kwargs):

@@ -21,7 +21,7 @@ import botocore
 import pytest
 from botocore import UNSIGNED
 from botocore.config import Config
-from helpers import ROOT, run_module, run_playbook
+from helpers import local_server, run_module, run_playbook
 
 DEV, PROD, OUTSIDE = "111111111111", "222222222222", "999999999999"
 ROLE = f"arn:aws:iam::{PROD}:role/DevToProdDataAccess"
@@ -90,15 +90,8 @@ def enforcing(tmp_path_factory, emulator_url):
     env = dict(os.environ, EMULATOR_PORT=str(port), EMULATOR_AUTH="1", EMULATOR_TLS_CERT=certs["server.crt"],
                EMULATOR_TLS_KEY=certs["server.key"], EMULATOR_TLS_CA=certs["ca.crt"], EMULATOR_INSECURE_PORT=str(insecure),
                PROJECT_PYTHON=sys.executable)
-    script = os.path.join(ROOT, "scripts", "emulator.py")
-    start = subprocess.run([sys.executable, script, "start"], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    if start.returncode != 0:
-        subprocess.run([sys.executable, script, "stop"], cwd=ROOT, env=env, check=False)
-        pytest.fail(f"could not start the enforcing emulator:\n{start.stdout}\n{start.stderr}")
-    try:
+    with local_server("emulator.py", env, "the enforcing emulator"):
         yield {"url": f"https://127.0.0.1:{port}", "http_url": f"http://127.0.0.1:{insecure}", "ca": certs["ca.crt"], "port": port}
-    finally:
-        subprocess.run([sys.executable, script, "stop"], cwd=ROOT, env=env, capture_output=True, check=False)
 
 
 class Live:
