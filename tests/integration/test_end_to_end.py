@@ -54,9 +54,9 @@ def test_deploy_verify_cleanup_end_to_end(aws_client):
     assert "is SSE-KMS with arn:aws:kms:us-east-1:222222222222:key/" in out
     assert "Read back the same" in out
 
-    # What verification left behind is real: the object is in the bucket.
+    # What verification left behind is real: one object per run (two deploys and a verify), in the bucket.
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=DATA_BUCKET, Prefix="verify/").get("Contents", [])]
-    assert keys == ["verify/dev-main.txt"]
+    assert len(keys) == 3 and all(re.fullmatch(r"verify/dev-main/\d{8}T\d{6}Z-\d{6}\.txt", k) for k in keys), keys
 
     rc, out, recap = run_playbook("playbooks/cleanup.yml")
     assert rc == 0, out
