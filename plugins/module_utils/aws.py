@@ -10,6 +10,7 @@ import re
 import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from .policy import partition_for_region
@@ -19,16 +20,56 @@ from .policy import partition_for_region
 _RETRY = AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=15)
 
 
+# Operations that change nothing; every other call is a write.
+READ_OPERATION = re.compile(r"^(Get|Describe|List|Head|Lookup|Validate|Simulate|Check|Search)[A-Za-z]*$")
+
+
+class Module(AnsibleAWSModule):
+    """The AnsibleAWSModule of every resource module here.
+
+    Every result, failures included, lists the AWS calls made (``api_calls``); a failure after a write
+    that AWS accepted reports ``changed: true``, because that write happened (a partial create, say).
+    """
+
+    def __init__(self, **kwargs):
+        self.api_calls = []
+        self.writes_done = []
+        super().__init__(**kwargs)
+
+    def _should_inject_warnings(self):
+        # amazon.aws 10 also copies module.warn() messages into the result on ansible-core 2.19, which
+        # core deprecates ("Passing 'warnings' to 'exit_json'"); core already reports them itself.
+        return False
+
+    def exit_json(self, *args, **kwargs):
+        kwargs.setdefault("api_calls", self.api_calls)
+        super().exit_json(*args, **kwargs)
+
+    def fail_json(self, *args, **kwargs):
+        kwargs.setdefault("api_calls", self.api_calls)
+        if self.writes_done:
+            kwargs.setdefault("changed", True)
+            kwargs.setdefault("writes_done", self.writes_done)
+        super().fail_json(*args, **kwargs)
+
+
 def client(module, service: str):
-    """A retrying client whose calls are recorded in ``module.api_calls`` (``service:Operation``)."""
+    """A retrying client whose calls are recorded in ``module.api_calls`` (``service:Operation``), and
+    the writes AWS accepted in ``module.writes_done``."""
     conn = module.client(service, retry_decorator=_RETRY)
-    if not hasattr(module, "api_calls"):
-        module.api_calls = []
+    for name in ("api_calls", "writes_done"):
+        if not hasattr(module, name):
+            setattr(module, name, [])
 
     def _count(model, **_kwargs):
         module.api_calls.append(f"{service}:{model.name}")
 
+    def _written(model, http_response, **_kwargs):
+        if http_response.status_code < 300 and not READ_OPERATION.match(model.name):
+            module.writes_done.append(f"{service}:{model.name}")
+
     conn.client.meta.events.register("before-call", _count)
+    conn.client.meta.events.register("after-call", _written)
     return conn
 
 

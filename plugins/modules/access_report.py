@@ -187,7 +187,6 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cross_account.aws.plugins.module_utils import access
 from ansible_collections.cross_account.aws.plugins.module_utils import aws
@@ -323,14 +322,26 @@ def access_analyzer(module, documents, mode):
                 result["findings"].append({"policy": "bucket policy", "check": "CheckAccessNotGranted", "severity": "ERROR",
                                            "issue": "ACCESS_GRANTED", "message": answer.get("message")})
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        message = f"IAM Access Analyzer is not available on this endpoint ({type(e).__name__}: {str(e)[:200]}); " \
-                  "only this module's own analysis is reported"
+        message = f"IAM Access Analyzer is not available on this endpoint ({_why(e)}); only this module's own analysis is reported"
         if mode == "always":
             module.fail_json_aws(e, msg=message)
         module.warn(message)
         return {"available": False, "message": message, "findings": result["findings"]}
     result.update(available=True, message="IAM Access Analyzer ValidatePolicy and CheckAccessNotGranted ran")
     return result
+
+
+def _why(error):
+    """A short reason: the error code and message, or the HTTP status when the endpoint sent neither (an emulator
+    without the service answers a bare 400)."""
+    response = getattr(error, "response", None) or {}
+    code, text = response.get("Error", {}).get("Code"), response.get("Error", {}).get("Message")
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if code and not code.isdigit():
+        return f"{code}: {text}" if text else code
+    if status:
+        return f"it answered HTTP {status} to {getattr(error, 'operation_name', 'the call')} without an error code"
+    return f"{type(error).__name__}: {str(error)[:200]}"
 
 
 def subjects(module, account_id, partition, admin_identity, admin_note):
@@ -388,7 +399,7 @@ def main():
         trail_name=dict(type="str"),
         access_analyzer=dict(type="str", choices=["auto", "always", "never"], default="auto"),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = aws.Module(argument_spec=argument_spec, supports_check_mode=True)
     validate_options(module)
     p = module.params
     partition = aws.partition(module)

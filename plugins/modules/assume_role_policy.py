@@ -16,7 +16,9 @@ description:
     O(purge_attachments=true)."
   - The policy ARN is built from the caller's account id, read once with C(sts:GetCallerIdentity), and O(path) and O(name).
   - IAM cannot change a managed policy's path or description. A policy found with another description keeps it (a warning says so).
-  - "API calls on a converged run: C(sts:GetCallerIdentity), C(iam:GetPolicy), C(iam:GetPolicyVersion), C(iam:ListEntitiesForPolicy)."
+  - "API calls on a converged run: C(sts:GetCallerIdentity), C(iam:GetPolicy), C(iam:GetPolicyVersion), C(iam:ListEntitiesForPolicy).
+    Before attaching, one C(iam:GetRole), C(iam:GetGroup) or C(iam:GetUser) per entity not attached yet: a missing one fails
+    the run before anything is written (in check mode, a warning)."
 author:
   - cross_account.aws developers (@cross-account-aws)
 options:
@@ -130,7 +132,6 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
@@ -147,6 +148,7 @@ KINDS = {
     "groups": ("PolicyGroups", "GroupName", "attach_group_policy", "detach_group_policy", "group_name"),
     "users": ("PolicyUsers", "UserName", "attach_user_policy", "detach_user_policy", "user_name"),
 }
+GETTERS = {"roles": "get_role", "groups": "get_group", "users": "get_user"}
 
 
 def validate_options(module):
@@ -208,6 +210,17 @@ def desired_attachments(p, current):
             wanted |= set((current or {}).get(kind) or [])
         result[kind] = sorted(wanted)
     return result
+
+
+def check_new_attachments(module, iam, current, desired):
+    """Every role, group or user to attach must exist before anything is written (a policy created and then
+    left unattached would be a half-done run). Reads only the entities not attached yet."""
+    for kind, (_key, name_key, _attach, _detach, _rule) in KINDS.items():
+        for name in sorted(set(desired[kind]) - set((current or {}).get(kind) or [])):
+            try:
+                getattr(iam, GETTERS[kind])(aws_retry=True, **{name_key: name})
+            except is_boto3_error_code("NoSuchEntity"):
+                aws.missing_dependency(module, f"attach_to_{kind}", f"{kind[:-1]} {name!r}", "in this account")
 
 
 def apply_attachments(module, iam, arn, current, desired):
@@ -284,7 +297,7 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = aws.Module(argument_spec=argument_spec, supports_check_mode=True)
     validate_options(module)
     p = module.params
     name = p["name"]
@@ -305,6 +318,7 @@ def main():
 
         document = statements.assume_role_permissions(p["role_arns"], p["session_tagging"])
         attachments = desired_attachments(p, current and current["attachments"])
+        check_new_attachments(module, iam, current and current["attachments"], attachments)
         if current is None:
             desired_view = {"document": plan.shown(document), "attachments": attachments, "path": p["path"],
                             "description": p["description"], "tags": p["tags"] or {}}

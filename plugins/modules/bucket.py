@@ -187,7 +187,6 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
@@ -212,6 +211,8 @@ DELETE_BATCH = 1000
 def validate_options(module):
     p = module.params
     checks = [("name", p["name"], validate.rule("bucket_name", p["name"]))]
+    if p["force"] and p["keep_if_not_empty"]:
+        checks.append(("keep_if_not_empty", True, "contradicts force=true (force deletes the objects, keep_if_not_empty keeps them): set one"))
     if p["state"] == "present":
         if p["kms_key"] is not None:
             checks.append(("kms_key", p["kms_key"], _kms_key_error(p["kms_key"])))
@@ -239,7 +240,7 @@ def _kms_key_error(value):
         )
     if value.startswith("alias/"):
         return validate.rule("kms_alias", value) if not value.startswith("alias/aws/") else None
-    if _KEY_ID.match(value):
+    if _KEY_ID.fullmatch(value):
         return None
     return "must be a KMS key ARN, key id, alias/<name> or alias ARN"
 
@@ -517,7 +518,7 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = aws.Module(argument_spec=argument_spec, supports_check_mode=True)
     validate_options(module)
     p = module.params
     name = p["name"]

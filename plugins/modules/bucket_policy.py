@@ -160,7 +160,6 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cross_account.aws.plugins.module_utils import aws
 from ansible_collections.cross_account.aws.plugins.module_utils import policy
@@ -176,7 +175,7 @@ def validate_options(module):
     partition = aws.partition(module)
     checks = [
         ("bucket", p["bucket"], validate.rule("bucket_name", p["bucket"])),
-        ("sid_prefix", p["sid_prefix"], None if _SID_PREFIX.match(p["sid_prefix"] or "") else "must be 1-64 letters and digits"),
+        ("sid_prefix", p["sid_prefix"], None if _SID_PREFIX.fullmatch(p["sid_prefix"] or "") else "must be 1-64 letters and digits"),
     ]
     if p["state"] == "present":
         checks += validate.each("access_role_arns", p["access_role_arns"], lambda v: _arn_error(v, partition, "iam", "role"))
@@ -274,7 +273,7 @@ def main():
         cloudtrail_trail_arns=dict(type="list", elements="str", default=[]),
         cloudtrail_prefix=dict(type="str", default=""),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = aws.Module(argument_spec=argument_spec, supports_check_mode=True)
     validate_options(module)
     p = module.params
     bucket, prefix = p["bucket"], p["sid_prefix"]

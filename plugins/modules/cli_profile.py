@@ -159,7 +159,7 @@ _SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
 
 
 def name_error(value):
-    return None if _PROFILE_NAME.match(str(value)) else "must be 1-64 characters from letters, digits and _+=,.@-"
+    return None if _PROFILE_NAME.fullmatch(str(value)) else "must be 1-64 characters from letters, digits and _+=,.@-"
 
 
 def validate_options(module):
@@ -171,6 +171,14 @@ def validate_options(module):
             checks.append((option, p[option], name_error(p[option])))
     profiles = p["chained_profiles"]
     checks += [(f"chained_profiles[{i}].name", c["name"], name_error(c["name"])) for i, c in enumerate(profiles)]
+    seen = set()
+    for i, c in enumerate(profiles):
+        if c["name"] in seen:
+            checks.append((f"chained_profiles[{i}].name", c["name"], "is listed twice: each profile name must be unique"))
+        elif c["name"] in (p["sso_profile"], c["source_profile"] or p["source_profile"]):
+            checks.append((f"chained_profiles[{i}].name", c["name"], "is also its source profile: the CLI would loop; give the chained "
+                           "profile a name of its own"))
+        seen.add(c["name"])
     if not (p["sso_session"] or p["sso_profile"] or profiles):
         checks.append(("chained_profiles", None, "nothing to manage: name sso_session, sso_profile or chained_profiles"))
     if present:
@@ -178,7 +186,7 @@ def validate_options(module):
             if not p["sso_session"]:
                 checks.append(("sso_session", None, "is required with sso_start_url"))
             checks.append(("sso_start_url", p["sso_start_url"],
-                           None if re.match(r"^https://[^\s\[\]]+$", p["sso_start_url"] or "") else "must be the https:// URL of the AWS access portal"))
+                           None if re.fullmatch(r"https://[^\s\[\]]+", p["sso_start_url"] or "") else "must be the https:// URL of the AWS access portal"))
             checks.append(("sso_region", p["sso_region"], validate.rule("region", p["sso_region"] or "")))
         if p["sso_profile"]:
             if not p["sso_session"]:
@@ -197,7 +205,7 @@ def validate_options(module):
             if c["external_id"] is not None:
                 checks.append((f"{option}.external_id", None, validate.rule("external_id", c["external_id"])))
             if c["role_session_name"] is not None:
-                checks.append((f"{option}.role_session_name", c["role_session_name"], None if _SESSION_NAME.match(c["role_session_name"])
+                checks.append((f"{option}.role_session_name", c["role_session_name"], None if _SESSION_NAME.fullmatch(c["role_session_name"])
                                else "must be 2-64 characters from letters, digits and _+=,.@-"))
             if c["region"] is not None:
                 checks.append((f"{option}.region", c["region"], validate.rule("region", c["region"])))
@@ -258,6 +266,7 @@ def write(module, path, text, result):
         os.makedirs(directory, mode=0o700)
     if module.params["backup"] and os.path.exists(path):
         result["backup_file"] = module.backup_local(path)
+        os.chmod(result["backup_file"], MODE)  # the backup holds the same external ids as the file
     fd, tmp = tempfile.mkstemp(prefix=".config-", dir=directory)
     try:
         os.fchmod(fd, MODE)

@@ -167,7 +167,6 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
@@ -202,23 +201,18 @@ def validate_options(module):
             checks.append((f"{option}.principal_arns", None, "must list at least one principal ARN"))
         checks += validate.each(f"{option}.principal_arns", user["principal_arns"], _principal_error)
         via = user["via_service"]
-        checks.append((f"{option}.via_service", via, None if _SERVICE.match(via or "") else "must be a service name such as s3"))
+        checks.append((f"{option}.via_service", via, None if _SERVICE.fullmatch(via or "") else "must be a service name such as s3"))
         checks += validate.each(f"{option}.actions", user["actions"], _action_error)
     checks += validate.each("cloudtrail_trail_arns", p["cloudtrail_trail_arns"], lambda v: validate.arn(v, "cloudtrail", "trail"))
     validate.check(module, checks)
 
 
 def _principal_error(value):
-    error = validate.arn(value, "iam", wildcards=True)
-    if error:
-        return error
-    if not re.match(r"^\d{12}$", statements.account_of(value)):
-        return "must name a 12-digit account id (no wildcard in the account)"
-    return None
+    return validate.arn(value, "iam", wildcards=True)
 
 
 def _action_error(action):
-    if not re.match(r"^kms:[A-Za-z*]+$", action or ""):
+    if not re.fullmatch(r"kms:[A-Za-z*]+", action or ""):
         return "must be a KMS action such as kms:Decrypt"
     return None
 
@@ -307,8 +301,12 @@ def schedule_deletion(module, kms, key, outcome):
     p = module.params
     answer = kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=p["pending_window_days"], aws_retry=True)
     outcome["key"] = dict(key, KeyState=answer.get("KeyState", "PendingDeletion"), DeletionDate=answer.get("DeletionDate"))
+    delete_alias(kms, p["alias"])
+
+
+def delete_alias(kms, alias):
     try:
-        kms.delete_alias(AliasName=p["alias"], aws_retry=True)
+        kms.delete_alias(AliasName=alias, aws_retry=True)
     except is_boto3_error_code("NotFoundException"):
         pass
 
@@ -347,7 +345,7 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = aws.Module(argument_spec=argument_spec, supports_check_mode=True)
     validate_options(module)
     p = module.params
     alias = p["alias"]
@@ -367,6 +365,10 @@ def main():
                 view = _view(current, alias)
                 plan.delete(view, lambda: schedule_deletion(module, kms, current, outcome))
                 plan.after = dict(view, key_state="PendingDeletion", alias=None, pending_window_days=p["pending_window_days"])
+            elif current:  # deletion already scheduled, but the alias still points to the key
+                plan.before = _view(current, alias)
+                plan.after = dict(plan.before, alias=None)
+                plan.step("alias", lambda: delete_alias(kms, alias))
             result = plan.finish(alias=alias)
             module.exit_json(api_calls=module.api_calls, **_key_result(outcome["key"]), **result)
 

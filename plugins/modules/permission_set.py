@@ -154,7 +154,6 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cross_account.aws.plugins.module_utils import aws
 from ansible_collections.cross_account.aws.plugins.module_utils import policy
@@ -173,7 +172,7 @@ def validate_options(module):
     partition = aws.partition(module)
     checks = [("name", p["name"], validate.rule("permission_set_name", p["name"]))]
     if p["instance_arn"]:
-        checks.append(("instance_arn", p["instance_arn"], None if _INSTANCE.match(p["instance_arn"]) else
+        checks.append(("instance_arn", p["instance_arn"], None if _INSTANCE.fullmatch(p["instance_arn"]) else
                        "must be an Identity Center instance ARN such as arn:aws:sso:::instance/ssoins-0123456789abcdef"))
     checks += validate.each("account_ids", p["account_ids"], lambda v: validate.rule("account_id", v))
     checks += validate.each("groups", p["groups"], lambda v: None if 1 <= len(v) <= 1024 else "must be 1-1024 characters")
@@ -185,7 +184,7 @@ def validate_options(module):
         checks += validate.each("role_arns", p["role_arns"], lambda v: _role_arn_error(v, partition))
         checks += validate.each(
             "managed_policy_arns", p["managed_policy_arns"],
-            lambda v: None if _MANAGED_POLICY.match(v) else "must be an AWS managed policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess")
+            lambda v: None if _MANAGED_POLICY.fullmatch(v) else "must be an AWS managed policy ARN such as arn:aws:iam::aws:policy/ReadOnlyAccess")
         checks.append(("description", p["description"], None if 1 <= len(p["description"]) <= 700 else "must be 1-700 characters"))
         error = validate.between(p["session_duration"], 3600, 43200) or (None if p["session_duration"] % 60 == 0 else "must be whole minutes")
         checks.append(("session_duration", p["session_duration"], error))
@@ -209,7 +208,7 @@ def iso_duration(seconds):
 
 
 def duration_seconds(text):
-    match = _DURATION.match(text or "")
+    match = _DURATION.fullmatch(text or "")
     if not match:
         return None
     hours, minutes, seconds = (int(g or 0) for g in match.groups())
@@ -388,7 +387,7 @@ def main():
         purge_assignments=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=300),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = aws.Module(argument_spec=argument_spec, supports_check_mode=True)
     validate_options(module)
     p = module.params
     partition = aws.partition(module)

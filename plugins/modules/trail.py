@@ -146,7 +146,6 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.cross_account.aws.plugins.module_utils import aws
@@ -171,7 +170,7 @@ def validate_options(module):
         checks.append(("s3_bucket", p["s3_bucket"], validate.rule("bucket_name", p["s3_bucket"])))
     if len(p["s3_key_prefix"]) > 200:
         checks.append(("s3_key_prefix", p["s3_key_prefix"], "must be at most 200 characters"))
-    if p["kms_key"] is not None and not _KMS_KEY.match(p["kms_key"]):
+    if p["kms_key"] is not None and not _KMS_KEY.fullmatch(p["kms_key"]):
         checks.append(("kms_key", p["kms_key"], "must be a KMS key ARN, key id, alias/<name> or alias ARN"))
     checks += validate.each("data_event_buckets", p["data_event_buckets"], lambda v: validate.rule("bucket_name", v))
     if not p["management_events"] and not p["data_event_buckets"]:
@@ -251,7 +250,7 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = aws.Module(argument_spec=argument_spec, supports_check_mode=True)
     validate_options(module)
     p = module.params
     name = p["name"]

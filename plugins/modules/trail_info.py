@@ -92,7 +92,6 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.cross_account.aws.plugins.module_utils import aws
 from ansible_collections.cross_account.aws.plugins.module_utils import cloudtrail
@@ -106,7 +105,7 @@ def validate_options(module):
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=dict(name=dict(type="str", required=True)), supports_check_mode=True)
+    module = aws.Module(argument_spec=dict(name=dict(type="str", required=True)), supports_check_mode=True)
     validate_options(module)
     ct = aws.client(module, "cloudtrail")
     try:

@@ -16,8 +16,12 @@ description:
     and C(kms:GenerateDataKey)/C(kms:Decrypt) on the data key only via S3.
   - Policies are compared semantically; a converged run makes no write call. Check mode predicts exactly; C(--diff)
     shows policies as sorted JSON.
-  - "API calls on a converged run: C(iam:GetRole), C(iam:GetRolePolicy), and C(kms:DescribeKey) when O(kms_key_arn) is
-    an alias or key id rather than a key ARN. With O(state=absent): C(iam:GetRole), C(iam:GetRolePolicy)."
+  - The role's inline policies are this module's own: an inline policy other than O(inline_policy_name) (an earlier
+    name, or one added by hand, which would widen the least-privilege grant) is deleted unless
+    O(purge_inline_policies=false), and without O(bucket) the permissions policy itself is deleted.
+  - "API calls on a converged run: C(iam:GetRole), C(iam:ListRolePolicies), C(iam:GetRolePolicy), and C(kms:DescribeKey)
+    when O(kms_key_arn) is an alias or key id rather than a key ARN. With O(state=absent): C(iam:GetRole),
+    C(iam:ListRolePolicies), C(iam:GetRolePolicy)."
 author:
   - cross_account.aws developers (@cross-account-aws)
 options:
@@ -88,7 +92,9 @@ options:
     type: int
     default: 3600
   bucket:
-    description: The data bucket the role may use. Without it the role has no permissions policy.
+    description:
+      - The data bucket the role may use. Without it the role has no permissions policy (an existing one is deleted),
+        and O(kms_key_arn) and O(object_prefix) are refused.
     type: str
   object_prefix:
     description: Restrict object access and listing to keys under this prefix.
@@ -111,6 +117,11 @@ options:
     description: Name of the inline permissions policy.
     type: str
     default: cross-account-data-access
+  purge_inline_policies:
+    description:
+      - Delete every inline policy of the role other than O(inline_policy_name). With V(false) they are left alone.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -174,7 +185,6 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
@@ -219,10 +229,16 @@ def validate_options(module):
              "(require_mfa is for IAM-user callers, with mfa_max_age for aws:MultiFactorAuthAge)")
         )
     if p["kms_key_arn"]:
-        checks.append(("kms_key_arn", p["kms_key_arn"], validate.kms_key(p["kms_key_arn"])))
+        checks.append(("kms_key_arn", p["kms_key_arn"], validate.kms_key(p["kms_key_arn"]) or _needs_bucket(p)))
+    if p["object_prefix"]:
+        checks.append(("object_prefix", p["object_prefix"], _needs_bucket(p)))
     if p["bucket"]:
         checks.append(("bucket", p["bucket"], validate.rule("bucket_name", p["bucket"])))
     validate.check(module, checks)
+
+
+def _needs_bucket(p):
+    return None if p["bucket"] else "needs bucket: without it the role has no permissions policy to apply it to"
 
 
 def _principal_error(value, accounts):
@@ -241,15 +257,23 @@ def _action_error(action):
 
 
 def read_role(iam, name, policy_name):
+    """The role, the names of its inline policies, and the document of ``policy_name`` (``None`` when absent)."""
     try:
         role = iam.get_role(RoleName=name, aws_retry=True)["Role"]
     except is_boto3_error_code("NoSuchEntity"):
         return None
-    try:
+    pages = iam.get_paginator("list_role_policies").paginate(RoleName=name)
+    role["inline_policies"] = sorted(policy_name for page in pages for policy_name in page["PolicyNames"])
+    role["permissions_policy"] = None
+    if policy_name in role["inline_policies"]:
         role["permissions_policy"] = iam.get_role_policy(RoleName=name, PolicyName=policy_name, aws_retry=True)["PolicyDocument"]
-    except is_boto3_error_code("NoSuchEntity"):
-        role["permissions_policy"] = None
     return role
+
+
+def stale_inline_policies(current, permissions, policy_name, purge):
+    """The inline policies to delete: the permissions policy when none is wanted, and the others when purged."""
+    return [name for name in current["inline_policies"]
+            if (name == policy_name and permissions is None) or (name != policy_name and purge)]
 
 
 def delete_role(iam, name):
@@ -305,10 +329,11 @@ def main():
         actions=dict(type="list", elements="str", default=["s3:ListBucket", "s3:GetObject", "s3:PutObject"]),
         kms_key_arn=dict(type="str", no_log=False),
         inline_policy_name=dict(type="str", default="cross-account-data-access"),
+        purge_inline_policies=dict(type="bool", default=True),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = aws.Module(argument_spec=argument_spec, supports_check_mode=True)
     validate_options(module)
     p = module.params
     name, policy_name = p["name"], p["inline_policy_name"]
@@ -344,6 +369,13 @@ def main():
                 current["permissions_policy"],
                 permissions,
                 lambda: iam.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=policy.to_json(permissions), aws_retry=True),
+            )
+            stale = stale_inline_policies(current, permissions, policy_name, p["purge_inline_policies"])
+            plan.field(
+                "inline_policies",
+                current["inline_policies"],
+                [n for n in current["inline_policies"] if n not in stale],
+                lambda: [iam.delete_role_policy(RoleName=name, PolicyName=n, aws_retry=True) for n in stale],
             )
             settings = {"description": p["description"], "max_session_duration": p["max_session_duration"]}
             plan.field(

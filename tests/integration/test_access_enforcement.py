@@ -4,7 +4,7 @@ A second ministack runs with ``AUTH=true`` over HTTPS (``USE_SSL=1``) on 127.0.0
 listener for the TLS-only probes. Its certificate is issued by a throwaway CA made here; every client (boto3,
 the Ansible modules through ``AWS_CA_BUNDLE``) verifies it against that CA, so no client turns verification off.
 
-The environment is deployed with the production policies (``playbooks/deploy_only.yml``: deploy.yml without its
+The environment is deployed with the production policies (``tests/integration/playbooks/deploy_only.yml``: deploy.yml without its
 verification, which this emulator cannot pass, see GAPS). Then ``cross_account.aws.access_report`` answers the
 matrix, and every question the emulator evaluates correctly is asked live and must get the same answer.
 ``GAPS`` lists the questions it cannot answer and why (also in docs/emulator.md).

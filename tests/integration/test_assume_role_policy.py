@@ -96,7 +96,8 @@ def test_lifecycle(run_module, dev_account_id, prod_account_id, dev):
     predicted = run_module(MODULE, args, dev_account_id, check=True, diff=True)
     assert predicted["failed"] is False and predicted["changed"] is True, predicted
     assert predicted["changes"] == ["create"]
-    assert predicted["api_calls"] == ["sts:GetCallerIdentity", "iam:GetPolicy"]
+    # the role and group to attach are read (they must exist before anything is written)
+    assert predicted["api_calls"] == ["sts:GetCallerIdentity", "iam:GetPolicy", "iam:GetRole", "iam:GetGroup"]
     assert predicted["diff"]["after"]["document"]["Statement"][0]["Resource"] == [prod_role]
     assert _exists(iam, arn) is None, "check mode must not create the policy"
 
@@ -177,8 +178,14 @@ def test_five_versions(run_module, dev_account_id, prod_account_id, dev):
 
 def test_missing_attachment_target(run_module, dev_account_id, prod_account_id, dev):
     args = {"name": dev["name"], "role_arns": [f"arn:aws:iam::{prod_account_id}:role/A"], "attach_to_roles": ["no-such-role-x"]}
+    predicted = run_module(MODULE, args, dev_account_id, check=True)
+    assert not predicted["failed"] and predicted["changes"] == ["create"], predicted
+    assert any("attach_to_roles: role 'no-such-role-x' does not exist yet" in w for w in predicted.get("warnings", [])), predicted
     result = run_module(MODULE, args, dev_account_id)
-    assert result["failed"] is True and "attach_to_roles: 'no-such-role-x' does not exist" in result["msg"], result
+    assert result["failed"] is True and "attach_to_roles: role 'no-such-role-x' does not exist" in result["msg"], result
+    # Checked before the first write: no policy is left behind half-done, and nothing changed.
+    assert result["changed"] is False and "iam:CreatePolicy" not in result["api_calls"], result["api_calls"]
+    assert _exists(dev["iam"], dev["arn"]) is None
 
 
 def test_invalid_options_fail_before_any_call(run_module, dev_account_id, dev):

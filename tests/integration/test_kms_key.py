@@ -185,13 +185,21 @@ def test_absent_schedules_deletion_with_the_window(run_module, kms, prod_account
     assert not again["changed"] and again["api_calls"] == ["kms:DescribeKey"]
 
 
-def test_absent_leaves_a_key_already_pending_deletion(run_module, kms, prod_account_id):
+def test_absent_on_a_key_already_pending_deletion_removes_only_the_alias(run_module, kms, prod_account_id):
+    """The deletion already scheduled (out of band, 30 days) is left as it is; the alias goes, as state=absent promises."""
     alias = _alias()
     key_id = _ok(run_module(MODULE, {"alias": alias}, prod_account_id))["key_id"]
-    kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=30)
-    result = _ok(run_module(MODULE, {"alias": alias, "state": "absent", "pending_window_days": 7}, prod_account_id))
-    assert not result["changed"] and result["api_calls"] == ["kms:DescribeKey"]
+    deletion_date = kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=30)["DeletionDate"]
+    absent = {"alias": alias, "state": "absent", "pending_window_days": 7}
+    predicted = _ok(run_module(MODULE, absent, prod_account_id, check=True, diff=True))
+    assert predicted["changes"] == ["alias"] and predicted["diff"]["after"]["alias"] is None
+    assert predicted["api_calls"] == ["kms:DescribeKey"]
+    result = _ok(run_module(MODULE, absent, prod_account_id))
+    assert result["changes"] == ["alias"] and result["api_calls"] == ["kms:DescribeKey", "kms:DeleteAlias"]
     assert result["key_state"] == "PendingDeletion" and result["deletion_date"]
+    assert alias not in [a["AliasName"] for a in kms.list_aliases(KeyId=key_id)["Aliases"]]
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["DeletionDate"] == deletion_date  # the window is untouched
+    assert _ok(run_module(MODULE, absent, prod_account_id))["changed"] is False
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,7 @@ def test_create_converge_update_and_remove(run_module, iam, dev_account_id, prod
 
     again = _ok(run_module(MODULE, args, prod_account_id))
     assert again["changed"] is False and again["changes"] == []
-    assert again["api_calls"] == ["iam:GetRole", "iam:GetRolePolicy"]
+    assert again["api_calls"] == ["iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy"]
 
     update = dict(args, max_session_duration=7200, actions=["s3:ListBucket", "s3:GetObject"], tags={"owner": "data"})
     shown = _ok(run_module(MODULE, update, prod_account_id, check=True, diff=True))
@@ -96,6 +96,35 @@ def test_create_converge_update_and_remove(run_module, iam, dev_account_id, prod
     assert not _role_exists(iam, name)
     gone = _ok(run_module(MODULE, {"name": name, "state": "absent"}, prod_account_id))
     assert gone["changed"] is False and gone["api_calls"] == ["iam:GetRole"]
+
+
+def test_stale_inline_policies_are_removed(run_module, iam, dev_account_id, prod_account_id):
+    """The role's inline policies are the module's: a renamed policy, one added by hand, and the permissions policy
+    once no bucket is wanted would otherwise stay and widen the least-privilege grant."""
+    name = f"TrustRole{uuid.uuid4().hex[:8]}"
+    args = _args(name, dev_account_id, prod_account_id)
+    _ok(run_module(MODULE, args, prod_account_id))
+    iam.put_role_policy(RoleName=name, PolicyName="added-by-hand", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+
+    kept = _ok(run_module(MODULE, dict(args, purge_inline_policies=False), prod_account_id))
+    assert kept["changed"] is False
+    renamed = dict(args, inline_policy_name="data-access-v2")
+    shown = _ok(run_module(MODULE, renamed, prod_account_id, check=True, diff=True))
+    assert shown["changes"] == ["permissions_policy", "inline_policies"] and not _writes(shown)
+    assert shown["diff"]["before"]["inline_policies"] == ["added-by-hand", "cross-account-data-access"]
+    assert shown["diff"]["after"]["inline_policies"] == []  # data-access-v2 is the permissions_policy write
+    assert _ok(run_module(MODULE, renamed, prod_account_id))["changes"] == shown["changes"]
+    assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["data-access-v2"]
+    assert _ok(run_module(MODULE, renamed, prod_account_id))["changed"] is False
+
+    no_bucket = {k: v for k, v in renamed.items() if k not in ("bucket", "kms_key_arn")}
+    predicted = _ok(run_module(MODULE, no_bucket, prod_account_id, check=True))
+    removed = _ok(run_module(MODULE, no_bucket, prod_account_id))
+    assert predicted["changes"] == removed["changes"] == ["inline_policies"]
+    assert removed["permissions_policy"] is None and iam.list_role_policies(RoleName=name)["PolicyNames"] == []
+    assert _ok(run_module(MODULE, no_bucket, prod_account_id))["changed"] is False
+    _ok(run_module(MODULE, {"name": name, "state": "absent"}, prod_account_id))
 
 
 def test_out_of_band_trust_edit_is_repaired(run_module, iam, dev_account_id, prod_account_id):
