@@ -53,13 +53,10 @@ class Module(AnsibleAWSModule):
         super().fail_json(*args, **kwargs)
 
 
-def client(module, service: str):
+def client(module: Module, service: str):
     """A retrying client whose calls are recorded in ``module.api_calls`` (``service:Operation``), and
     the writes AWS accepted in ``module.writes_done``."""
     conn = module.client(service, retry_decorator=_RETRY)
-    for name in ("api_calls", "writes_done"):
-        if not hasattr(module, name):
-            setattr(module, name, [])
 
     def _count(model, **_kwargs):
         module.api_calls.append(f"{service}:{model.name}")
@@ -161,7 +158,7 @@ def resolve_kms_key(module, key, option="kms_key"):
             module.warn(f"{option}: {key} does not exist yet; check mode assumes an earlier task creates it and predicts with "
                         "the alias in place of the key ARN (a real run fails if it still does not exist)")
             return key
-        module.fail_json(msg=f"{option}: {key!r} does not exist in {module.region}; nothing was changed", api_calls=module.api_calls)
+        module.fail_json(msg=f"{option}: {key!r} does not exist in {module.region}; nothing was changed")
 
 
 def stored_kms_key_arn(module, key):
@@ -187,4 +184,4 @@ def missing_dependency(module, option, what, hint=""):
         module.warn(f"{option}: {what} does not exist yet; check mode assumes an earlier task creates it (a real run fails if it does not)")
         return
     hint = f" ({hint})" if hint else ""
-    module.fail_json(msg=f"{option}: {what} does not exist{hint}; nothing was changed", api_calls=getattr(module, "api_calls", []))
+    module.fail_json(msg=f"{option}: {what} does not exist{hint}; nothing was changed")

@@ -132,7 +132,6 @@ class Plan:
                 "this run changed nothing else. Run again: the rerun converges on the existing resource.",
                 error_code=code,
                 changed=False,
-                api_calls=getattr(self.module, "api_calls", []),
             )
 
     def finish(self, **result) -> dict:

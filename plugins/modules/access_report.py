@@ -410,8 +410,7 @@ def main():
         key_arn, key_policy = read_key(kms, p["kms_key"] or bucket["encryption_key"]) if (p["kms_key"] or bucket["encryption_key"]) else (None, None)
         account_id = role["Arn"].split(":")[4] if role else (key_arn.split(":")[4] if key_arn else None)
         if not account_id:
-            module.fail_json(msg=f"role_name: role {p['role_name']} not found and no data key to tell the account by; nothing to report on",
-                             api_calls=module.api_calls)
+            module.fail_json(msg=f"role_name: role {p['role_name']} not found and no data key to tell the account by; nothing to report on")
         role_arn = role["Arn"] if role else f"arn:{partition}:iam::{account_id}:role/{p['role_name']}"
         admin_arn = p["administrator_arn"]
         admin_identity, admin_note = [("AdministratorAccess (assumed)", _ALLOW_ALL)], "role not found in this account: AdministratorAccess assumed"
@@ -469,7 +468,6 @@ def main():
         },
         policies={"trust_policy": shown(trust), "role_policies": {name: shown(doc) for name, doc in role_policies},
                   "bucket_policy": shown(bucket["policy"]), "key_policy": shown(key_policy)},
-        api_calls=module.api_calls,
     )
 
 

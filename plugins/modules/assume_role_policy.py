@@ -235,7 +235,7 @@ def apply_attachments(module, iam, arn, current, desired):
             try:
                 getattr(iam, attach)(PolicyArn=arn, aws_retry=True, **{name_key: name})
             except is_boto3_error_code("NoSuchEntity") as e:
-                module.fail_json_aws(e, msg=f"attach_to_{kind}: {name!r} does not exist in this account", api_calls=module.api_calls)
+                module.fail_json_aws(e, msg=f"attach_to_{kind}: {name!r} does not exist in this account")
 
 
 def new_version(iam, arn, document):
@@ -277,7 +277,6 @@ def create_policy(module, iam, document, attachments):
     except is_boto3_error_code("EntityAlreadyExists") as e:
         module.fail_json_aws(
             e, msg=f"name: a policy named {p['name']!r} already exists with another path; IAM cannot move it to {p['path']!r}",
-            api_calls=module.api_calls,
         )
     apply_attachments(module, iam, arn, {}, attachments)
 
@@ -314,7 +313,7 @@ def main():
             if current:
                 plan.delete(_view(current, plan), lambda: delete_policy(iam, arn, current["attachments"]))
             result = plan.finish(policy=_policy(current), attachments={k: [] for k in KINDS} if current else _empty())
-            module.exit_json(api_calls=module.api_calls, **result)
+            module.exit_json(**result)
 
         document = statements.assume_role_permissions(p["role_arns"], p["session_tagging"])
         attachments = desired_attachments(p, current and current["attachments"])
@@ -341,7 +340,7 @@ def main():
         after = current
         if plan.changes and not module.check_mode:
             after = iam.get_policy(PolicyArn=arn, aws_retry=True)["Policy"]
-        module.exit_json(policy=_policy(after), api_calls=module.api_calls, **result)
+        module.exit_json(policy=_policy(after), **result)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Failed to manage IAM policy {name}")
 

@@ -263,13 +263,11 @@ def head_bucket(module, s3, name):
         module.fail_json(
             msg=f"name: bucket {name} exists but belongs to another account (or these credentials may not access it); "
             "bucket names are global, choose another name",
-            api_calls=module.api_calls,
         )
     headers = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {})
     region = headers.get("x-amz-bucket-region") or module.region
     if region != module.region:
-        module.fail_json(msg=f"region: bucket {name} is in {region}, not {module.region}; run the module with region: {region}",
-                         api_calls=module.api_calls)
+        module.fail_json(msg=f"region: bucket {name} is in {region}, not {module.region}; run the module with region: {region}")
     return {"name": name, "region": region}
 
 
@@ -457,8 +455,7 @@ def create_bucket(module, s3, name, desired):
     try:
         s3.create_bucket(aws_retry=True, **kwargs)  # ObjectOwnership here saves a PutBucketOwnershipControls
     except is_boto3_error_code("BucketAlreadyExists"):
-        module.fail_json(msg=f"name: bucket {name} was just created by another account; bucket names are global, choose another name",
-                         api_calls=module.api_calls)
+        module.fail_json(msg=f"name: bucket {name} was just created by another account; bucket names are global, choose another name")
     except is_boto3_error_code("BucketAlreadyOwnedByYou"):
         # Another run in this account raced us: the puts below converge it.
         put_ownership(s3, name, desired["ownership"])
@@ -481,7 +478,6 @@ def delete_bucket(module, s3, name, versions):
             module.fail_json(
                 msg=f"force: {len(answer['Errors'])} object versions of bucket {name} could not be deleted "
                 f"(first: {first.get('Key')} {first.get('VersionId')}: {first.get('Code')} {first.get('Message')}); the bucket was kept",
-                api_calls=module.api_calls,
             )
     s3.delete_bucket(Bucket=name, aws_retry=True)
 
@@ -538,19 +534,18 @@ def main():
                 result["object_versions"] = len(versions)
                 if versions and not p["force"] and p["keep_if_not_empty"]:
                     module.warn(f"Kept bucket {name}: it still holds {len(versions)} object versions/delete markers (force: true deletes them).")
-                    module.exit_json(changed=False, changes=[], kept=True, bucket=bucket, api_calls=module.api_calls, **result)
+                    module.exit_json(changed=False, changes=[], kept=True, bucket=bucket, **result)
                 if versions and not p["force"]:
                     module.fail_json(
                         msg=f"bucket {name} still holds {len(versions)} object versions/delete markers; nothing was deleted. "
                         "Set force: true to delete them.",
                         object_versions=len(versions),
-                        api_calls=module.api_calls,
                     )
                 plan.delete({"name": name, "object_versions": len(versions)}, lambda: delete_bucket(module, s3, name, versions))
             result = plan.finish(bucket=bucket or {}, kept=False, **result)
             if not module.check_mode and plan.changes:
                 result["bucket"] = {}
-            module.exit_json(api_calls=module.api_calls, **result)
+            module.exit_json(**result)
 
         desired = desired_settings(module, resolve_kms_key(module, p["kms_key"]))
         if bucket is None:
@@ -577,7 +572,7 @@ def main():
         result = plan.finish(settings=dict(plan.after))
         if bucket is None and not module.check_mode:
             bucket = {"name": name, "region": module.region, "arn": statements.bucket_arn(name, partition)}
-        module.exit_json(bucket=bucket or {}, api_calls=module.api_calls, **result)
+        module.exit_json(bucket=bucket or {}, **result)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Failed to manage S3 bucket {name}")
 

@@ -289,7 +289,7 @@ def main():
             current = read_policy(s3, bucket)
         except is_boto3_error_code("NoSuchBucket"):
             if p["state"] == "absent":
-                module.exit_json(**plan.finish(policy=None, managed_sids=[], foreign_sids=[], api_calls=module.api_calls))
+                module.exit_json(**plan.finish(policy=None, managed_sids=[], foreign_sids=[]))
             # check mode: predict against an empty policy (an earlier task creates the bucket); otherwise fail
             aws.missing_dependency(module, "bucket", f"bucket {bucket!r}", "create it first, for example with cross_account.aws.bucket")
             current = None
@@ -309,7 +309,6 @@ def main():
             policy=plan.shown(target),
             managed_sids=sorted(_sids(ours)),
             foreign_sids=_sids(foreign),
-            api_calls=module.api_calls,
         )
         module.exit_json(**result)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:

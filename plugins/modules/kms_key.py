@@ -291,7 +291,6 @@ def create_key(module, kms, key_policy, outcome):
             f"scheduled for deletion in {RACE_WINDOW_DAYS} days and nothing else was changed. Run again: the rerun "
             "converges on the key the alias points to.",
             key_id=key["KeyId"],
-            api_calls=module.api_calls,
         )
     if p["enable_rotation"]:
         kms.enable_key_rotation(KeyId=key["KeyId"], aws_retry=True)
@@ -357,7 +356,7 @@ def main():
     try:
         current = read_key(kms, alias, p["state"])
         if current and current.get("KeyManager") != "CUSTOMER":
-            module.fail_json(msg=f"alias: {alias} points to an AWS managed key, which this module cannot manage", api_calls=module.api_calls)
+            module.fail_json(msg=f"alias: {alias} points to an AWS managed key, which this module cannot manage")
         outcome["key"] = current
 
         if p["state"] == "absent":
@@ -370,7 +369,7 @@ def main():
                 plan.after = dict(plan.before, alias=None)
                 plan.step("alias", lambda: delete_alias(kms, alias))
             result = plan.finish(alias=alias)
-            module.exit_json(api_calls=module.api_calls, **_key_result(outcome["key"]), **result)
+            module.exit_json(**_key_result(outcome["key"]), **result)
 
         if current is None:
             account_id = aws.client(module, "sts").get_caller_identity(aws_retry=True)["Account"]
@@ -389,14 +388,12 @@ def main():
                 module.fail_json(
                     msg=f"alias: {alias} points to key {current['KeyId']} ({current.get('KeySpec')}, {current.get('KeyUsage')}), not a "
                     "symmetric encryption key; KMS cannot change that. Point the alias elsewhere or choose another alias.",
-                    api_calls=module.api_calls,
                 )
             key_id = current["KeyId"]
             key_policy = desired_policy(module, statements.account_of(current["Arn"]), partition)
             state = current["KeyState"]
             if state not in ("Enabled", "Disabled", "PendingDeletion"):
-                module.fail_json(msg=f"alias: key {key_id} is in state {state}; only Enabled, Disabled and PendingDeletion keys are managed",
-                                 api_calls=module.api_calls)
+                module.fail_json(msg=f"alias: key {key_id} is in state {state}; only Enabled, Disabled and PendingDeletion keys are managed")
             if state == "PendingDeletion":
                 # Cancelling leaves the key Disabled; the key_state field below enables it.
                 plan.step("cancel_deletion", lambda: kms.cancel_key_deletion(KeyId=key_id, aws_retry=True))
@@ -424,7 +421,7 @@ def main():
                     lambda keys: kms.untag_resource(KeyId=key_id, TagKeys=keys, aws_retry=True),
                 )
         result = plan.finish(alias=alias, policy=plan.shown(key_policy))
-        module.exit_json(api_calls=module.api_calls, **_key_result(outcome["key"]), **result)
+        module.exit_json(**_key_result(outcome["key"]), **result)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Failed to manage KMS key {alias}")
 

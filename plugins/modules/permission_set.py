@@ -232,11 +232,11 @@ def find_instance(module, sso):
         found = [i for i in instances if i["InstanceArn"] == wanted]
         if not found:
             module.fail_json(msg=f"instance_arn: {wanted} is not an Identity Center instance of this account in {module.region}; "
-                             "nothing was changed", api_calls=module.api_calls)
+                             "nothing was changed")
         return found[0]
     if len(instances) != 1:
         module.fail_json(msg=f"instance_arn: this account has {len(instances)} IAM Identity Center instances in {module.region}; "
-                         "name the one to use (or run in the instance's home region); nothing was changed", api_calls=module.api_calls)
+                         "name the one to use (or run in the instance's home region); nothing was changed")
     return instances[0]
 
 
@@ -259,7 +259,7 @@ def resolve_principals(module, store, store_id):
                 continue
             found[(kind, answer["GroupId" if kind == "GROUP" else "UserId"])] = f"{KINDS[kind]}:{name}"
     if errors:
-        module.fail_json(msg="; ".join(errors) + "; nothing was changed", api_calls=module.api_calls)
+        module.fail_json(msg="; ".join(errors) + "; nothing was changed")
     return found
 
 
@@ -315,12 +315,12 @@ def wait_for(module, describe, status, what):
     while status.get("Status") == "IN_PROGRESS":
         if time.monotonic() > deadline:
             module.fail_json(msg=f"{what} did not finish within wait_timeout={module.params['wait_timeout']} seconds "
-                             f"(request {status.get('RequestId')}); it may still complete", api_calls=module.api_calls)
+                             f"(request {status.get('RequestId')}); it may still complete")
         time.sleep(delay)
         delay = min(delay * 1.5, 10.0)
         status = describe(status["RequestId"])
     if status.get("Status") == "FAILED":
-        module.fail_json(msg=f"{what} failed: {status.get('FailureReason', 'no reason given')}", api_calls=module.api_calls)
+        module.fail_json(msg=f"{what} failed: {status.get('FailureReason', 'no reason given')}")
     return status
 
 
@@ -412,7 +412,7 @@ def main():
                 plan.delete(_view(current, labels, plan),
                             lambda: sso.delete_permission_set(InstanceArn=instance_arn, PermissionSetArn=arn, aws_retry=True))
             result = plan.finish(permission_set=_summary(current, instance_arn), assignments={})
-            module.exit_json(api_calls=module.api_calls, **result)
+            module.exit_json(**result)
 
         document = statements.assume_role_permissions(p["role_arns"], p["session_tagging"])
         wanted = {(account, kind, principal_id) for account in p["account_ids"] for (kind, principal_id) in labels}
@@ -448,9 +448,9 @@ def main():
         after = current
         if current is None and not module.check_mode:
             after = find_permission_set(sso, instance_arn, p["name"])
-        module.exit_json(permission_set=_summary(after, instance_arn), api_calls=module.api_calls, **result)
+        module.exit_json(permission_set=_summary(after, instance_arn), **result)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to manage permission set {p['name']}", api_calls=getattr(module, "api_calls", []))
+        module.fail_json_aws(e, msg=f"Failed to manage permission set {p['name']}")
 
 
 def _summary(found, instance_arn):

@@ -263,12 +263,11 @@ def main():
         if current and current.get("HomeRegion") and current["HomeRegion"] != module.region:
             module.fail_json(
                 msg=f"region: trail {name} was created in {current['HomeRegion']}; manage it from its home region, not {module.region}",
-                api_calls=module.api_calls,
             )
         if p["state"] == "absent":
             if current:
                 plan.delete(_view(current), lambda: delete_trail(ct, current))
-            module.exit_json(**plan.finish(trail=cloudtrail.describe(current), api_calls=module.api_calls))
+            module.exit_json(**plan.finish(trail=cloudtrail.describe(current)))
 
         key_arn = resolve_key(module, p["kms_key"])
         settings = desired_settings(p, key_arn)
@@ -320,7 +319,7 @@ def main():
         if key_arn:
             result["kms_key_arn"] = key_arn
         after = current if module.check_mode or not plan.changes else cloudtrail.read_trail(ct, name, tags=False)
-        module.exit_json(trail=cloudtrail.describe(after), api_calls=module.api_calls, **result)
+        module.exit_json(trail=cloudtrail.describe(after), **result)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Failed to manage CloudTrail trail {name}")
 

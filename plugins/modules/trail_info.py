@@ -126,7 +126,6 @@ def main():
         basic_event_selectors=basic,
         management_events=bool(trail) and cloudtrail.management_events(advanced, basic),
         data_event_buckets=cloudtrail.data_event_buckets(advanced, basic),
-        api_calls=module.api_calls,
     )
 
 

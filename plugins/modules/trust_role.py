@@ -16,9 +16,9 @@ description:
     and C(kms:GenerateDataKey)/C(kms:Decrypt) on the data key only via S3.
   - Policies are compared semantically; a converged run makes no write call. Check mode predicts exactly; C(--diff)
     shows policies as sorted JSON.
-  - The role's inline policies are this module's own: an inline policy other than O(inline_policy_name) (an earlier
+  - "The role's inline policies are this module's own: an inline policy other than O(inline_policy_name) (an earlier
     name, or one added by hand, which would widen the least-privilege grant) is deleted unless
-    O(purge_inline_policies=false), and without O(bucket) the permissions policy itself is deleted.
+    O(purge_inline_policies=false), and without O(bucket) the permissions policy itself is deleted."
   - "API calls on a converged run: C(iam:GetRole), C(iam:ListRolePolicies), C(iam:GetRolePolicy), and C(kms:DescribeKey)
     when O(kms_key_arn) is an alias or key id rather than a key ARN. With O(state=absent): C(iam:GetRole),
     C(iam:ListRolePolicies), C(iam:GetRolePolicy)."
@@ -346,7 +346,7 @@ def main():
         if p["state"] == "absent":
             if current:
                 plan.delete(_view(current, plan), lambda: delete_role(iam, name))
-            module.exit_json(**plan.finish(role=_role(current), api_calls=module.api_calls))
+            module.exit_json(**plan.finish(role=_role(current)))
 
         trust, permissions = desired_documents(module, partition)
         if current is None:
@@ -393,7 +393,7 @@ def main():
             )
         result = plan.finish(trust_policy=plan.shown(trust), permissions_policy=plan.shown(permissions))
         after = current if module.check_mode or not plan.changes else read_role(iam, name, policy_name)
-        module.exit_json(role=_role(after), api_calls=module.api_calls, **result)
+        module.exit_json(role=_role(after), **result)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Failed to manage IAM role {name}")
 
