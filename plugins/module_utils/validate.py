@@ -35,6 +35,8 @@ _RULES = {
     "trail_name": (re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,126}[a-zA-Z0-9]$"), "must be 3-128 characters from letters, digits and ._- "),
 }
 
+RULE_KINDS = tuple(_RULES)
+
 
 def rule(kind: str, value) -> str | None:
     pattern, message = _RULES[kind]
@@ -90,7 +92,7 @@ def between(value, low: int, high: int) -> str | None:
     return None if low <= int(value) <= high else f"must be between {low} and {high}"
 
 
-def check(module, checks) -> None:
+def check(module, checks, what="options") -> None:
     """Fail the module listing every broken rule; ``checks`` holds ``(option, value, error)``.
 
     A ``value`` of ``None`` is not echoed (the external id, for example, is not printed needlessly).
@@ -101,7 +103,7 @@ def check(module, checks) -> None:
         checks = [("region", region, rule("region", region))] + list(checks)
     errors = [f"{option}: {'' if value is None else repr(value) + ' '}{error}" for option, value, error in checks if error]
     if errors:
-        module.fail_json(msg="Invalid options (nothing was changed): " + "; ".join(errors))
+        module.fail_json(msg=f"Invalid {what} (nothing was changed): " + "; ".join(errors))
 
 
 def each(option: str, values, test) -> list:

@@ -61,10 +61,17 @@ options:
       - Each becomes the pattern C(arn:<partition>:iam::<account>:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_<name>_*)
         in C(ArnLike aws:PrincipalArn), which matches the permission-set role with and without a region segment in its path.
       - Trust mode C(iam_principals) is O(trusted_principal_arns) with exact role or user ARNs. Both may be combined;
-        without either, every principal of the trusted accounts that is allowed C(sts:AssumeRole) may assume the role.
+        one of them is required unless O(trust_entire_accounts=true).
     type: list
     elements: str
     default: []
+  trust_entire_accounts:
+    description:
+      - Allow a trust policy without an C(aws:PrincipalArn) condition, so that every principal of the trusted accounts
+        that is allowed C(sts:AssumeRole) and knows the external id may assume the role. Refused by default (least
+        privilege): name the principals with O(trusted_principal_arns) or O(trusted_permission_sets).
+    type: bool
+    default: false
   external_id:
     description: Required C(sts:ExternalId), 2-1224 characters from letters, digits and C(_+=,.@:/-) (what STS accepts).
     type: str
@@ -208,6 +215,10 @@ def validate_options(module):
         return validate.check(module, checks)
     if not p["trusted_account_ids"]:
         checks.append(("trusted_account_ids", None, "must list at least one account id with state=present"))
+    if not (p["trusted_principal_arns"] or p["trusted_permission_sets"] or p["trust_entire_accounts"]):
+        checks.append(("trusted_principal_arns", None, "must name the trusted principals (or trusted_permission_sets): without "
+                       "an aws:PrincipalArn condition every principal of the trusted accounts that knows the external id could "
+                       "assume the role; set trust_entire_accounts=true if that is really meant"))
     checks += validate.each("trusted_account_ids", p["trusted_account_ids"], lambda v: validate.rule("account_id", v))
     checks += validate.each("trusted_principal_arns", p["trusted_principal_arns"], lambda v: _principal_error(v, p["trusted_account_ids"]))
     checks += validate.each("requested_regions", p["requested_regions"], lambda v: validate.rule("region", v))
@@ -318,6 +329,7 @@ def main():
         trusted_account_ids=dict(type="list", elements="str"),
         trusted_principal_arns=dict(type="list", elements="str", default=[]),
         trusted_permission_sets=dict(type="list", elements="str", default=[]),
+        trust_entire_accounts=dict(type="bool", default=False),
         external_id=dict(type="str", no_log=True),
         organization_id=dict(type="str"),
         requested_regions=dict(type="list", elements="str", default=[]),

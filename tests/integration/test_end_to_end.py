@@ -4,6 +4,7 @@ After cleanup, the API must show nothing left except what cleanup said it kept; 
 asked to delete data and audit logs, only keys pending deletion remain.
 """
 
+import json
 import re
 
 import pytest
@@ -72,8 +73,16 @@ def test_deploy_verify_cleanup_end_to_end(aws_client):
     # ... and the kept resources are there, intact.
     assert _bucket_exists(s3, DATA_BUCKET) and _bucket_exists(s3, LOG_BUCKET)
     assert _key_state(kms, DATA_ALIAS) == "Enabled" and _key_state(kms, LOG_ALIAS) == "Enabled"
-    data_policy = s3.get_bucket_policy(Bucket=DATA_BUCKET)["Policy"] if _has_policy(s3, DATA_BUCKET) else None
-    assert data_policy is None  # only our statements were in it, so the policy is gone
+    # The kept data stays protected: its bucket policy keeps TLS-only and the deny on every other principal.
+    data_policy = json.loads(s3.get_bucket_policy(Bucket=DATA_BUCKET)["Policy"]) if _has_policy(s3, DATA_BUCKET) else {}
+    sids = {statement.get("Sid") for statement in data_policy.get("Statement", [])}
+    assert {"CrossAccountDenyInsecureTransport", "CrossAccountDenyOtherPrincipals"} <= sids, sids
+    assert "the data stays TLS-only and closed to every other principal" in " ".join(out.split())
+
+    # A second cleanup changes nothing and says the same.
+    rc, again, recap = run_playbook("playbooks/cleanup.yml")
+    assert rc == 0 and recap["prod-main"]["changed"] == 0 and recap["dev-main"]["changed"] == 0, again
+    assert _kept_lines(again) == kept
 
     # Cleanup asked to delete data and audit logs: only keys pending deletion remain.
     rc, out, recap = run_playbook(

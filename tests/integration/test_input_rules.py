@@ -26,7 +26,8 @@ def _valid_args(module):
         "kms_key": {"alias": f"alias/{name}"},
         "bucket": {"name": name},
         "bucket_policy": {"bucket": name, "access_role_arns": [ROLE_ARN]},
-        "trust_role": {"name": name, "trusted_account_ids": [DEV], "external_id": "ext-id-rules"},
+        "trust_role": {"name": name, "trusted_account_ids": [DEV], "external_id": "ext-id-rules",
+                       "trusted_principal_arns": [f"arn:aws:iam::{DEV}:role/Dev"]},
         "trail": {"name": name, "s3_bucket": name},
         "assume_role_policy": {"name": name, "role_arns": [ROLE_ARN]},
         "trail_info": {"name": name},
@@ -91,6 +92,47 @@ def test_contradicting_options_are_refused(run_module):
     _refused_before_any_call(bucket, "keep_if_not_empty", "contradicts force=true")
     role = run_module("cross_account.aws.trust_role", dict(_valid_args("trust_role"), kms_key_arn="alias/xacct-data"), PROD)
     _refused_before_any_call(role, "kms_key_arn", "needs bucket")
+
+
+def test_a_trust_without_named_principals_is_refused_unless_asked(run_module, aws_client):
+    """Without an aws:PrincipalArn condition every principal of the Development account that knows the (not secret)
+    external id could assume the role."""
+    args = {k: v for k, v in _valid_args("trust_role").items() if k != "trusted_principal_arns"}
+    refused = run_module("cross_account.aws.trust_role", args, PROD)
+    _refused_before_any_call(refused, "trusted_principal_arns", "trust_entire_accounts=true")
+    try:
+        allowed = run_module("cross_account.aws.trust_role", dict(args, trust_entire_accounts=True), PROD)
+        assert not allowed["failed"] and allowed["changes"] == ["create"], allowed
+        trust = aws_client("iam", PROD).get_role(RoleName=args["name"])["Role"]["AssumeRolePolicyDocument"]
+        assert "ArnLike" not in trust["Statement"][0]["Condition"]
+    finally:
+        run_module("cross_account.aws.trust_role", {"name": args["name"], "state": "absent"}, PROD)
+
+
+def test_preflight_names_every_bad_variable_and_hides_secrets(run_module):
+    result = run_module("cross_account.aws.preflight", {"checks": [
+        {"name": "prod_account_max_session_duration", "value": 99999, "min": 3600, "max": 43200},
+        {"name": "prod_account_external_id", "value": "bad id!", "rule": "external_id", "secret": True},
+        {"name": "prod_account_requested_regions", "value": ["eu-west-1", "mars-1"], "rule": "region"},
+        {"name": "prod_account_exempt_principal_arns", "value": ["notanarn"], "rule": "iam_arn"},
+        {"name": "prod_account_actions", "value": [], "rule": "s3_action", "nonempty": True},
+        {"name": "cross_account_trust_mode", "value": ["foo"], "choices": ["identity_center", "iam_principals"]},
+        {"name": "account_id", "value": PROD, "rule": "account_id"},
+    ]}, None, aws_connection=False)
+    assert result["failed"] is True
+    msg = result["msg"]
+    assert msg.startswith("Invalid variables (nothing was changed): "), msg
+    for expected in ("prod_account_max_session_duration: 99999 must be between 3600 and 43200",
+                     "prod_account_external_id: must be 2-1224 characters",
+                     "prod_account_requested_regions[1]: 'mars-1' must be an AWS region name",
+                     "prod_account_exempt_principal_arns[0]: 'notanarn' must be an ARN",
+                     "prod_account_actions: must not be empty",
+                     "cross_account_trust_mode[0]: 'foo' must be one of identity_center, iam_principals"):
+        assert expected in msg, (expected, msg)
+    assert "bad id!" not in msg and "requested_regions[0]" not in msg and "account_id:" not in msg.replace("_account_id", "")
+    good = run_module("cross_account.aws.preflight", {"checks": [{"name": "account_id", "value": PROD, "rule": "account_id"}]},
+                      None, aws_connection=False, check=True)
+    assert not good["failed"] and good["changed"] is False and good["checked"] == ["account_id"]
 
 
 def test_cli_profile_refuses_profiles_that_would_collide_or_loop(run_module, tmp_path):
