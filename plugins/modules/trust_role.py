@@ -69,7 +69,7 @@ options:
     description:
       - Allow a trust policy without an C(aws:PrincipalArn) condition, so that every principal of the trusted accounts
         that is allowed C(sts:AssumeRole) and knows the external id may assume the role. Refused by default (least
-        privilege): name the principals with O(trusted_principal_arns) or O(trusted_permission_sets).
+        privilege); name the principals with O(trusted_principal_arns) or O(trusted_permission_sets) instead.
     type: bool
     default: false
   external_id:
