@@ -56,11 +56,8 @@ options:
         description: Do not repeat the value in the message (an external id, say).
         type: bool
         default: false
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
+notes:
+  - Supports check mode (it only reads its options); never reports a change and shows no diff.
 """
 
 EXAMPLES = r"""
@@ -83,6 +80,7 @@ checked:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.cross_account.aws.plugins.module_utils import validate
+
 
 def _principal_arn(value):
     error = validate.arn(value, wildcards=True)
