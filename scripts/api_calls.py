@@ -127,10 +127,11 @@ def main():
         if row["changed"]:
             offenders.append(f"{row['host']}: {row['task']} reported changed")
     print()
-    print("per module (calls of one converged run):")
+    print("per module (the calls of each task):")
     for module in sorted(per_module):
         for calls in sorted({tuple(c) for c in per_module[module]}):
-            print(f"  {module:<40} {len(calls):>2} reads  {summarise(calls)}")
+            reads = len([c for c in calls if READ.match(c)])
+            print(f"  {module:<40} {reads:>2} reads {len(calls) - reads:>2} writes  {summarise(calls)}")
     if not_counted:
         print()
         print("not counted (modules of other collections do not report their calls):")
