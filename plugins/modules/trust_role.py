@@ -192,6 +192,7 @@ except ImportError:
     pass  # handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
@@ -273,8 +274,7 @@ def read_role(iam, name, policy_name):
         role = iam.get_role(RoleName=name, aws_retry=True)["Role"]
     except is_boto3_error_code("NoSuchEntity"):
         return None
-    pages = iam.get_paginator("list_role_policies").paginate(RoleName=name)
-    role["inline_policies"] = sorted(policy_name for page in pages for policy_name in page["PolicyNames"])
+    role["inline_policies"] = sorted(paginated_query_with_retries(iam, "list_role_policies", RoleName=name)["PolicyNames"])
     role["permissions_policy"] = None
     if policy_name in role["inline_policies"]:
         role["permissions_policy"] = iam.get_role_policy(RoleName=name, PolicyName=policy_name, aws_retry=True)["PolicyDocument"]
@@ -287,9 +287,13 @@ def stale_inline_policies(current, permissions, policy_name, purge):
             if (name == policy_name and permissions is None) or (name != policy_name and purge)]
 
 
-def delete_role(iam, name):
-    for policy_name in iam.list_role_policies(RoleName=name, aws_retry=True)["PolicyNames"]:
+def delete_inline_policies(iam, name, policy_names):
+    for policy_name in policy_names:
         iam.delete_role_policy(RoleName=name, PolicyName=policy_name, aws_retry=True)
+
+
+def delete_role(iam, name, inline_policies):
+    delete_inline_policies(iam, name, inline_policies)
     for attached in iam.list_attached_role_policies(RoleName=name, aws_retry=True)["AttachedPolicies"]:
         iam.detach_role_policy(RoleName=name, PolicyArn=attached["PolicyArn"], aws_retry=True)
     for profile in iam.list_instance_profiles_for_role(RoleName=name, aws_retry=True)["InstanceProfiles"]:
@@ -357,7 +361,7 @@ def main():
         current = read_role(iam, name, policy_name)
         if p["state"] == "absent":
             if current:
-                plan.delete(_view(current, plan), lambda: delete_role(iam, name))
+                plan.delete(_view(current, plan), lambda: delete_role(iam, name, current["inline_policies"]))
             module.exit_json(**plan.finish(role=_role(current)))
 
         trust, permissions = desired_documents(module, partition)
@@ -387,7 +391,7 @@ def main():
                 "inline_policies",
                 current["inline_policies"],
                 [n for n in current["inline_policies"] if n not in stale],
-                lambda: [iam.delete_role_policy(RoleName=name, PolicyName=n, aws_retry=True) for n in stale],
+                lambda: delete_inline_policies(iam, name, stale),
             )
             settings = {"description": p["description"], "max_session_duration": p["max_session_duration"]}
             plan.field(
